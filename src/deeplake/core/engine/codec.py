@@ -1,0 +1,434 @@
+"""Turning user samples into stored bytes and back, per kind of tensor.
+
+A codec is chosen once per tensor from its meta: numeric arrays (raw or
+sample-compressed), text, json, list/tag, polygons and link paths. Encoding
+validates everything before the engine writes a byte, so a bad sample in an
+``extend`` leaves the tensor untouched.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from deeplake.errors import (
+    SampleCompressionError,
+    TensorDtypeMismatchError,
+    TensorInvalidSampleShapeError,
+    TensorUnsupportedSampleType,
+)
+
+TEXT_HTYPES = ("text",)
+JSON_HTYPES = ("json",)
+LIST_HTYPES = ("list", "tag")
+
+
+class EncodedBatch:
+    """Bytes and shapes of a batch of samples, ready to be appended."""
+
+    __slots__ = ("buffers", "shapes", "uniform", "count", "extra")
+
+    def __init__(self, buffers=None, shapes=None, uniform=None, count=0):
+        self.buffers: List[bytes] = buffers if buffers is not None else []
+        self.shapes: List[tuple] = shapes if shapes is not None else []
+        # (one contiguous buffer, per-sample nbytes, shared shape) for fixed-shape numeric batches
+        self.uniform: Optional[Tuple[memoryview, int, tuple]] = uniform
+        self.count = count
+        self.extra: dict = {}
+
+    def __len__(self):
+        return self.count
+
+    def shape_array(self, ndim: int) -> np.ndarray:
+        if self.uniform is not None:
+            return np.tile(np.asarray(self.uniform[2], dtype=np.int64), (self.count, 1)).reshape(self.count, ndim)
+        return np.asarray(self.shapes, dtype=np.int64).reshape(self.count, ndim)
+
+
+def _is_sample_object(x) -> bool:
+    # deeplake.read(...) / linked samples: anything offering compressed bytes
+    return hasattr(x, "compressed_bytes") and hasattr(x, "shape")
+
+
+def default_json(obj):
+    """json.dumps hook for numpy values, bytes and samples (FORMAT.md §3.7)."""
+    import base64
+
+    if isinstance(obj, np.ndarray):
+        return {
+            "_hub_custom_type": "ndarray",
+            "data": base64.b64encode(np.ascontiguousarray(obj).tobytes()).decode(),
+            "shape": list(obj.shape),
+            "dtype": obj.dtype.str,
+        }
+    if isinstance(obj, (bytes, bytearray)):
+        return {"_hub_custom_type": "bytes", "data": base64.b64encode(bytes(obj)).decode()}
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if _is_sample_object(obj):
+        comp = getattr(obj, "compression", None) or "png"
+        return {
+            "_hub_custom_type": "Sample",
+            "data": base64.b64encode(obj.compressed_bytes(comp)).decode(),
+            "compression": comp,
+        }
+    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+
+
+def object_hook(d):
+    import base64
+
+    kind = d.get("_hub_custom_type")
+    if kind is None:
+        return d
+    if kind == "ndarray":
+        data = base64.b64decode(d["data"])
+        return np.frombuffer(data, dtype=np.dtype(d["dtype"])).reshape(d["shape"]).copy()
+    if kind == "bytes":
+        return base64.b64decode(d["data"])
+    if kind == "Sample":
+        from deeplake import compression as codecs
+
+        return codecs.decompress_array(base64.b64decode(d["data"]), d["compression"], None, None)
+    return d
+
+
+def json_dumps(obj) -> str:
+    return json.dumps(obj, default=default_json)
+
+
+def json_loads(s):
+    return json.loads(s, object_hook=object_hook)
+
+
+class Codec:
+    """Base codec: subclasses know one storage representation."""
+
+    numeric = False
+
+    def __init__(self, meta):
+        self.meta = meta
+
+    def encode(self, samples: Sequence[Any]) -> EncodedBatch:
+        raise NotImplementedError
+
+    def decode(self, buf, shape) -> Any:
+        raise NotImplementedError
+
+    def empty_shape(self) -> tuple:
+        return (0,)
+
+
+class TextCodec(Codec):
+    def encode(self, samples):
+        bufs, shapes = [], []
+        for s in samples:
+            if s is None:
+                s = ""
+            if isinstance(s, np.ndarray):
+                s = s.reshape(-1)[0] if s.size else ""
+                s = s.item() if hasattr(s, "item") else s
+            if isinstance(s, (list, tuple)) and len(s) == 1 and isinstance(s[0], str):
+                s = s[0]
+            if not isinstance(s, str):
+                raise TensorUnsupportedSampleType(
+                    f"text tensor '{self.meta.get('name')}' expects str samples, got {type(s).__name__}"
+                )
+            bufs.append(s.encode("utf-8"))
+            shapes.append((1,))
+        return EncodedBatch(bufs, shapes, count=len(bufs))
+
+    def decode(self, buf, shape):
+        return bytes(buf).decode("utf-8")
+
+    def empty_shape(self):
+        return (1,)
+
+
+class JsonCodec(Codec):
+    def encode(self, samples):
+        bufs, shapes = [], []
+        for s in samples:
+            if s is None:
+                s = {}
+            if isinstance(s, np.ndarray) and s.dtype == object and s.size == 1:
+                s = s.reshape(-1)[0]
+            try:
+                bufs.append(json_dumps(s).encode("utf-8"))
+            except (TypeError, ValueError) as e:
+                raise TensorUnsupportedSampleType(
+                    f"json tensor '{self.meta.get('name')}' cannot store {type(s).__name__}: {e}"
+                ) from e
+            shapes.append((1,))
+        return EncodedBatch(bufs, shapes, count=len(bufs))
+
+    def decode(self, buf, shape):
+        if len(buf) == 0:
+            return {}
+        return json_loads(bytes(buf).decode("utf-8"))
+
+    def empty_shape(self):
+        return (1,)
+
+
+class ListCodec(Codec):
+    def encode(self, samples):
+        bufs, shapes = [], []
+        for s in samples:
+            if s is None:
+                s = []
+            if isinstance(s, np.ndarray):
+                s = s.tolist()
+            if isinstance(s, (str, bytes)) and self.meta.htype == "tag":
+                s = [s]
+            if not isinstance(s, (list, tuple)):
+                raise TensorUnsupportedSampleType(
+                    f"{self.meta.htype} tensor '{self.meta.get('name')}' expects a list, got {type(s).__name__}"
+                )
+            s = list(s)
+            try:
+                bufs.append(json_dumps(s).encode("utf-8"))
+            except (TypeError, ValueError) as e:
+                raise TensorUnsupportedSampleType(str(e)) from e
+            shapes.append((len(s),))
+        return EncodedBatch(bufs, shapes, count=len(bufs))
+
+    def decode(self, buf, shape):
+        if len(buf) == 0:
+            return []
+        return json_loads(bytes(buf).decode("utf-8"))
+
+
+def _polygon_module():
+    from deeplake.htypes import polygon
+
+    return polygon
+
+
+class PolygonCodec(Codec):
+    def encode(self, samples):
+        poly = _polygon_module()
+        dtype = np.dtype(self.meta.dtype or "float32")
+        bufs, shapes = [], []
+        for s in samples:
+            b, shape = poly.encode_polygons(s, dtype)
+            bufs.append(b)
+            shapes.append(tuple(shape))
+        return EncodedBatch(bufs, shapes, count=len(bufs))
+
+    def decode(self, buf, shape):
+        poly = _polygon_module()
+        ndim = shape[-1] if len(shape) == 3 else 2
+        return poly.decode_polygons(bytes(buf), np.dtype(self.meta.dtype or "float32"), ndim)
+
+    def empty_shape(self):
+        return (0, 0, 0)
+
+
+def _np_dtype(meta) -> Optional[np.dtype]:
+    dt = meta.dtype
+    if dt in (None, "str", "Any", "List"):
+        return None
+    return np.dtype(dt)
+
+
+class NumericCodec(Codec):
+    """Numeric arrays: raw little-endian bytes, or one compressed blob per sample."""
+
+    numeric = True
+
+    def __init__(self, meta, coerce=None):
+        super().__init__(meta)
+        self.coerce = coerce  # htype hook: (sample) -> array-like, may raise
+
+    def _target_dtype(self, arr: np.ndarray, from_numpy: bool) -> np.dtype:
+        dtype = _np_dtype(self.meta)
+        if dtype is None:
+            if arr.dtype == object:
+                raise TensorUnsupportedSampleType(
+                    f"tensor '{self.meta.get('name')}' got a ragged or non-numeric sample"
+                )
+            if arr.dtype.kind in "US":
+                raise TensorUnsupportedSampleType(
+                    f"tensor '{self.meta.get('name')}' of htype '{self.meta.htype}' cannot store strings"
+                )
+            return arr.dtype.newbyteorder("=") if arr.dtype.byteorder == ">" else arr.dtype
+        if arr.dtype != dtype and from_numpy and arr.size:
+            if not np.can_cast(arr.dtype, dtype, casting="same_kind") and not (
+                arr.dtype.kind in "biu" and dtype.kind in "f"
+            ):
+                raise TensorDtypeMismatchError(
+                    f"Tensor '{self.meta.get('name')}' has dtype {dtype.name} but the sample's dtype is "
+                    f"{arr.dtype.name} (htype '{self.meta.htype}'); cast it first with "
+                    f"sample.astype('{dtype.name}')."
+                )
+        return dtype
+
+    def _as_array(self, s) -> Tuple[np.ndarray, bool]:
+        if self.coerce is not None:
+            s = self.coerce(s)
+        if isinstance(s, np.ndarray):
+            return s, True
+        if isinstance(s, np.generic):
+            return np.asarray(s), True
+        dtype = _np_dtype(self.meta)
+        if isinstance(s, (list, tuple)) and dtype is not None:
+            try:
+                return np.asarray(s, dtype=dtype), False
+            except (ValueError, TypeError) as e:
+                raise TensorUnsupportedSampleType(
+                    f"tensor '{self.meta.get('name')}' cannot store {s!r}: {e}"
+                ) from e
+        try:
+            arr = np.asarray(s)
+        except ValueError as e:
+            raise TensorUnsupportedSampleType(
+                f"tensor '{self.meta.get('name')}' got a ragged sample: {e}"
+            ) from e
+        if dtype is not None and arr.dtype != dtype and arr.dtype.kind in "biuf" and arr.size:
+            # python scalars/lists take the tensor's dtype when the values fit
+            cast = arr.astype(dtype)
+            if arr.dtype.kind == "f" and dtype.kind in "iu" and not np.array_equal(cast, arr):
+                raise TensorDtypeMismatchError(
+                    f"Tensor '{self.meta.get('name')}' has dtype {dtype.name}; {s!r} would lose precision."
+                )
+            return cast, False
+        return arr, False
+
+    def _check_ndim(self, shape: tuple, ndim: Optional[int]) -> None:
+        if ndim is not None and len(shape) != ndim:
+            raise TensorInvalidSampleShapeError(
+                f"Sample shape {shape} has {len(shape)} dimensions but tensor "
+                f"'{self.meta.get('name')}' holds {ndim}-dimensional samples."
+            )
+
+    def tensor_ndim(self) -> Optional[int]:
+        ms = self.meta.max_shape
+        return len(ms) if ms else None
+
+    def encode(self, samples) -> EncodedBatch:
+        sc = self.meta.sample_compression
+        ndim = self.tensor_ndim()
+        if isinstance(samples, np.ndarray) and samples.dtype != object and self.coerce is None:
+            return self._encode_ndarray(samples, ndim)
+        bufs, shapes = [], []
+        dtype_seen = None
+        for s in samples:
+            if s is None:
+                if ndim is None and dtype_seen is None and not shapes:
+                    nd = None
+                else:
+                    nd = ndim if ndim is not None else len(shapes[0]) if shapes else None
+                shape = (0,) * (nd if nd is not None else 1)
+                bufs.append(b"")
+                shapes.append(shape)
+                continue
+            if _is_sample_object(s):
+                b, shape = self._encode_sample_object(s)
+                self._check_ndim(shape, ndim)
+                bufs.append(b)
+                shapes.append(shape)
+                continue
+            arr, from_numpy = self._as_array(s)
+            dtype = self._target_dtype(arr, from_numpy)
+            if dtype_seen is None:
+                dtype_seen = dtype
+            if arr.ndim == 0:
+                arr = arr.reshape(1)
+            arr = np.ascontiguousarray(arr, dtype=dtype_seen)
+            self._check_ndim(arr.shape, ndim)
+            if ndim is None:
+                ndim = arr.ndim
+            shape = arr.shape
+            if arr.size == 0:
+                bufs.append(b"")
+            elif sc is not None:
+                bufs.append(self._compress(arr, sc))
+            else:
+                bufs.append(arr.data.cast("B") if arr.flags.c_contiguous else arr.tobytes())
+            shapes.append(shape)
+        # shapes of leading None samples take the dimensionality found later
+        if ndim is not None:
+            shapes = [s if len(s) == ndim or any(s) else (0,) * ndim for s in shapes]
+        batch = EncodedBatch(bufs, shapes, count=len(bufs))
+        batch.extra["dtype"] = dtype_seen
+        return batch
+
+    def _encode_ndarray(self, arr: np.ndarray, ndim: Optional[int]) -> EncodedBatch:
+        if arr.ndim == 0:
+            raise TensorInvalidSampleShapeError("extend expects a sequence of samples, got a 0-d array")
+        if arr.ndim == 1:
+            arr = arr.reshape(-1, 1)
+        dtype = self._target_dtype(arr, True)
+        arr = np.ascontiguousarray(arr, dtype=dtype)
+        shape = tuple(arr.shape[1:])
+        self._check_ndim(shape, ndim)
+        n = arr.shape[0]
+        sc = self.meta.sample_compression
+        if sc is not None:
+            bufs = [self._compress(a, sc) if a.size else b"" for a in arr]
+            batch = EncodedBatch(bufs, [shape] * n, count=n)
+        else:
+            per = arr.itemsize * int(np.prod(shape, dtype=np.int64))
+            batch = EncodedBatch(uniform=(memoryview(arr.reshape(-1)).cast("B") if arr.size else memoryview(b""), per, shape), count=n)
+        batch.extra["dtype"] = dtype
+        return batch
+
+    def _compress(self, arr: np.ndarray, compression: str) -> bytes:
+        from deeplake import compression as codecs
+
+        try:
+            return codecs.compress_array(arr, compression)
+        except SampleCompressionError:
+            raise
+        except Exception as e:  # codec libraries raise assorted errors
+            raise SampleCompressionError(
+                f"Could not compress a sample of shape {arr.shape} and dtype {arr.dtype} as {compression}: {e}"
+            ) from e
+
+    def _encode_sample_object(self, s) -> Tuple[bytes, tuple]:
+        sc = self.meta.sample_compression
+        shape = tuple(int(x) for x in s.shape)
+        if sc is not None:
+            return bytes(s.compressed_bytes(sc)), shape
+        arr = np.asarray(s.array)
+        dtype = _np_dtype(self.meta) or arr.dtype
+        arr = np.ascontiguousarray(arr, dtype=dtype)
+        if arr.ndim == 0:
+            arr = arr.reshape(1)
+        return arr.tobytes(), tuple(arr.shape)
+
+    def decode(self, buf, shape):
+        dtype = _np_dtype(self.meta)
+        sc = self.meta.sample_compression
+        if len(buf) == 0:
+            return np.zeros(shape, dtype=dtype)
+        if sc is None:
+            return np.frombuffer(buf, dtype=dtype).reshape(shape)
+        from deeplake import compression as codecs
+
+        return codecs.decompress_array(bytes(buf), sc, shape, dtype)
+
+    def empty_shape(self):
+        ndim = self.tensor_ndim()
+        return (0,) * (ndim or 1)
+
+
+def make_codec(meta, coerce=None) -> Codec:
+    htype = meta.htype
+    if meta.is_link:
+        return TextCodec(meta)
+    if htype in TEXT_HTYPES:
+        return TextCodec(meta)
+    if htype in JSON_HTYPES:
+        return JsonCodec(meta)
+    if htype in LIST_HTYPES:
+        return ListCodec(meta)
+    if htype == "polygon":
+        return PolygonCodec(meta)
+    return NumericCodec(meta, coerce)

@@ -1,0 +1,443 @@
+"""The Tensor facade: the documented Tensor API over a TensorEngine.
+
+A Tensor is a (dataset, tensor key, Index) triple; indexing returns another
+Tensor with a composed Index, nothing is read until a value is asked for.
+"""
+from __future__ import annotations
+
+from typing import Any, List, Optional, Sequence, Union
+
+import numpy as np
+
+from deeplake.core.index import Index, IndexEntry
+from deeplake.core.engine.tensor_engine import TensorEngine, stack_or_raise
+from deeplake.errors import (
+    DynamicTensorNumpyError,
+    InvalidKeyTypeError,
+    TensorDoesNotExistError,
+)
+from deeplake.util.shape_interval import ShapeInterval
+
+_TEXT_LIKE = ("text", "json", "list", "tag")
+
+
+class Tensor:
+    """A tensor of a dataset, or a view of one."""
+
+    def __init__(self, key: str, dataset, index: Optional[Index] = None):
+        self.key = key
+        self.dataset = dataset
+        self.index = index if index is not None else Index()
+        self._engine: TensorEngine = dataset._engine_for_key(key)
+
+    # ------------------------------------------------------------ identity
+    @property
+    def meta(self):
+        return self._engine.meta
+
+    @property
+    def name(self) -> str:
+        return self.dataset._name_of_key(self.key)
+
+    @property
+    def htype(self) -> str:
+        h = self.meta.htype
+        if self.meta.is_link:
+            h = f"link[{h}]"
+        if self.meta.is_sequence:
+            h = f"sequence[{h}]"
+        return h
+
+    @property
+    def base_htype(self) -> str:
+        return self.meta.htype
+
+    @property
+    def dtype(self) -> Optional[np.dtype]:
+        dt = self.meta.dtype
+        if dt is None:
+            return None
+        if dt in ("str", "Any", "List") or self.meta.htype in _TEXT_LIKE:
+            return np.dtype(str)
+        return np.dtype(dt)
+
+    @property
+    def is_sequence(self) -> bool:
+        return self.meta.is_sequence
+
+    @property
+    def is_link(self) -> bool:
+        return self.meta.is_link
+
+    @property
+    def verify(self) -> bool:
+        return bool(self.meta.get("verify", False))
+
+    @property
+    def hidden(self) -> bool:
+        return self.meta.hidden
+
+    @property
+    def sample_compression(self):
+        return self.meta.sample_compression
+
+    @property
+    def chunk_compression(self):
+        return self.meta.chunk_compression
+
+    @property
+    def info(self):
+        from deeplake.core.info import TensorInfo
+
+        return TensorInfo(self)
+
+    @info.setter
+    def info(self, value):
+        self.info.replace_with(value)
+
+    def __repr__(self) -> str:
+        return f"Tensor(key={self.name!r}{'' if self.index.is_trivial() else f', index={self.index}'})"
+
+    # ------------------------------------------------------------- lengths
+    def _stored_len(self) -> int:
+        """Number of top-level samples stored (sequences count once)."""
+        if self.meta.is_sequence:
+            return self._engine.sequences.num_sequences
+        return self._engine.num_samples
+
+    def _parent_len(self) -> int:
+        return self._stored_len()
+
+    def _sample_indices(self) -> np.ndarray:
+        return self.index.values[0].numpy_indices(self._parent_len())
+
+    @property
+    def num_samples(self) -> int:
+        if self.index.is_trivial():
+            return self._stored_len()
+        return self.index.length(self._parent_len())
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+    @property
+    def sample_indices(self):
+        return self._sample_indices()
+
+    def _is_single(self) -> bool:
+        return not self.index.values[0].subscriptable()
+
+    # ------------------------------------------------------------- indexing
+    def __getitem__(self, item) -> "Tensor":
+        if isinstance(item, str):
+            raise InvalidKeyTypeError(f"Tensor '{self.name}' cannot be indexed by the string {item!r}.")
+        try:
+            index = self.index.compose(item, self._parent_len())
+        except (TypeError, ValueError) as e:
+            raise InvalidKeyTypeError(f"Invalid index {item!r} for tensor '{self.name}': {e}") from None
+        index.values[0].validate(self._parent_len())
+        return Tensor(self.key, self.dataset, index)
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    def __setitem__(self, item, value) -> None:
+        self[item]._update(value)
+
+    # ---------------------------------------------------------------- reads
+    def _item_indices_of_sequences(self, seq_indices: np.ndarray):
+        enc = self._engine.sequences
+        return [enc.item_range(int(s)) for s in seq_indices]
+
+    def _read_values(self, indices: np.ndarray) -> List[Any]:
+        eng = self._engine
+        if self.meta.is_sequence:
+            out = []
+            for start, end in self._item_indices_of_sequences(indices):
+                items = np.arange(start, end, dtype=np.int64)
+                out.append(self._decode_list(eng, items))
+            return out
+        return eng.read_many(indices)
+
+    def _decode_list(self, eng, items):
+        vals = eng.read_many(items)
+        return vals
+
+    def _wrap_text_like(self, v):
+        htype = self.meta.htype
+        if htype == "text":
+            return np.array([v])
+        if htype == "json":
+            a = np.empty(1, dtype=object)
+            a[0] = v
+            return a
+        if htype in ("list", "tag"):
+            a = np.empty(len(v), dtype=object)
+            a[:] = v
+            return a
+        return v
+
+    def numpy(self, aslist: bool = False, fetch_chunks: bool = False) -> Union[np.ndarray, List]:
+        """The selected samples as one array, or a list when ``aslist``."""
+        eng = self._engine
+        indices = self._sample_indices()
+        sub = self.index.values[1:]
+        if not aslist and not self.meta.is_sequence and eng.can_read_fast():
+            arr = eng.read_fixed(indices)
+            if sub:
+                arr = self._apply_sub(arr)
+            return arr[0] if self._is_single() else arr
+        if self.is_link:
+            values = self._read_links(indices)
+        else:
+            values = self._read_values(indices)
+        if self.meta.htype in _TEXT_LIKE:
+            if self.meta.is_sequence:
+                values = [np.stack([self._wrap_text_like(v) for v in seq]) if seq else np.zeros((0, 1), dtype=object) for seq in values]
+            else:
+                values = [self._wrap_text_like(v) for v in values]
+        elif self.meta.htype == "polygon":
+            pass
+        elif self.meta.is_sequence:
+            values = [self._stack_sequence(seq) for seq in values]
+        if sub:
+            values = self.index.apply(values) if not self.meta.is_sequence else [
+                self.index.apply([v])[0] for v in values
+            ]
+        if self._is_single():
+            return values[0]
+        if aslist:
+            return values
+        return stack_or_raise(values, self.name, self.index) if values else self._empty_array()
+
+    def _stack_sequence(self, seq):
+        if not seq:
+            return np.zeros((0,), dtype=self._engine.np_dtype)
+        shapes = {getattr(v, "shape", None) for v in seq}
+        return np.stack(seq) if len(shapes) == 1 else seq
+
+    def _empty_array(self):
+        shape = self.meta.max_shape or []
+        dtype = self._engine.np_dtype
+        if self.meta.htype in _TEXT_LIKE:
+            return np.zeros((0, 1), dtype=str if self.meta.htype == "text" else object)
+        return np.zeros((0, *shape), dtype=dtype)
+
+    def _apply_sub(self, arr: np.ndarray) -> np.ndarray:
+        inner = self.index.values[1:]
+        if any(isinstance(e.value, tuple) for e in inner):
+            return np.stack(self.index.apply(list(arr))) if len(arr) else arr
+        return arr[(slice(None),) + tuple(e.value for e in inner)]
+
+    def _read_links(self, indices):
+        from deeplake.core.linked import read_linked_samples
+
+        return read_linked_samples(self, indices)
+
+    @property
+    def data_dict_keys(self):
+        return ("value",)
+
+    def data(self, aslist: bool = False, fetch_chunks: bool = False) -> dict:
+        """Values in the shape the htype suggests: {'value': ..., 'text': ...}."""
+        htype = self.meta.htype
+        if htype in _TEXT_LIKE:
+            vals = self._plain_values()
+            return {"value": vals}
+        value = self.numpy(aslist=aslist, fetch_chunks=fetch_chunks)
+        out = {"value": value}
+        if htype == "class_label":
+            names = self.info.get("class_names") or []
+            if names:
+                out["text"] = self._labels_to_text(value, names)
+        return out
+
+    def _labels_to_text(self, value, names):
+        def conv(v):
+            v = np.asarray(v).reshape(-1)
+            return [names[int(x)] if 0 <= int(x) < len(names) else None for x in v]
+
+        if self._is_single():
+            return conv(value)
+        return [conv(v) for v in value]
+
+    def _plain_values(self):
+        indices = self._sample_indices()
+        values = self._read_values(indices)
+        return values[0] if self._is_single() else values
+
+    def text(self, fetch_chunks: bool = False):
+        if self.meta.htype != "text":
+            raise ValueError(f"text() is only for text tensors; '{self.name}' has htype '{self.htype}'.")
+        return self._plain_values()
+
+    def dict(self, fetch_chunks: bool = False):
+        if self.meta.htype != "json":
+            raise ValueError(f"dict() is only for json tensors; '{self.name}' has htype '{self.htype}'.")
+        return self._plain_values()
+
+    def list(self, fetch_chunks: bool = False):
+        if self.meta.htype not in ("list", "tag"):
+            raise ValueError(f"list() is only for list/tag tensors; '{self.name}' has htype '{self.htype}'.")
+        return self._plain_values()
+
+    def tobytes(self) -> bytes:
+        """Stored bytes of a single sample (the compressed file for compressed tensors)."""
+        if not self._is_single():
+            raise ValueError("tobytes() needs a single sample, e.g. tensor[0].tobytes().")
+        idx = int(self._sample_indices()[0])
+        return self._engine.read_bytes(idx)
+
+    def _linked_sample(self):
+        from deeplake.core.linked import linked_sample
+
+        return linked_sample(self)
+
+    # --------------------------------------------------------------- shapes
+    def _sample_shapes(self) -> np.ndarray:
+        eng = self._engine
+        indices = self._sample_indices()
+        if self.meta.is_sequence:
+            raise NotImplementedError
+        return eng.read_shapes(indices)
+
+    @property
+    def shape(self) -> tuple:
+        n = None if False else len(self)
+        if self.meta.is_sequence:
+            return self._sequence_shape()
+        ndim_sample = len(self.meta.max_shape) if self.meta.max_shape else (1 if self.meta.htype in _TEXT_LIKE else 0)
+        if self.meta.htype in ("text", "json") and not self.meta.max_shape:
+            ndim_sample = 1
+        if self.index.is_trivial() and not self.meta.is_link:
+            lo, hi = self.meta.min_shape, self.meta.max_shape
+            dims = tuple(a if a == b else None for a, b in zip(lo, hi))
+        else:
+            shapes = self._sample_shapes() if n else np.zeros((0, ndim_sample), np.int64)
+            if len(shapes):
+                lo, hi = shapes.min(axis=0), shapes.max(axis=0)
+                dims = tuple(int(a) if a == b else None for a, b in zip(lo, hi))
+            else:
+                dims = tuple(self.meta.max_shape) if False else (None,) * ndim_sample if ndim_sample else ()
+            dims = self._apply_sub_to_dims(dims)
+        if self._is_single():
+            return dims
+        return (n,) + dims
+
+    def _apply_sub_to_dims(self, dims: tuple) -> tuple:
+        inner = self.index.values[1:]
+        out = []
+        for k, d in enumerate(dims):
+            if k < len(inner):
+                e = inner[k]
+                if not e.subscriptable():
+                    continue
+                out.append(e.length(d) if d is not None else None)
+            else:
+                out.append(d)
+        return tuple(out)
+
+    def _sequence_shape(self):
+        enc = self._engine.sequences
+        idx = self._sample_indices()
+        lengths = enc.lengths()[idx] if len(idx) else np.zeros(0, np.int64)
+        lo, hi = self.meta.min_shape, self.meta.max_shape
+        item_dims = tuple(a if a == b else None for a, b in zip(lo, hi))
+        seq_len = int(lengths[0]) if len(lengths) and np.all(lengths == lengths[0]) else None
+        dims = (seq_len,) + item_dims
+        return dims if self._is_single() else (len(idx),) + dims
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def shape_interval(self) -> ShapeInterval:
+        n = len(self)
+        if self.index.is_trivial():
+            lo, hi = self.meta.min_shape, self.meta.max_shape
+        else:
+            shapes = self._sample_shapes()
+            lo, hi = (shapes.min(axis=0).tolist(), shapes.max(axis=0).tolist()) if len(shapes) else ([], [])
+        if self._is_single():
+            return ShapeInterval(list(lo), list(hi))
+        return ShapeInterval([n] + list(lo), [n] + list(hi))
+
+    @property
+    def is_dynamic(self) -> bool:
+        return self.meta.min_shape != self.meta.max_shape
+
+    def shapes(self):
+        """Per-sample shapes as an (n, ndim) array (a single shape for one sample)."""
+        s = self._sample_shapes()
+        if self._is_single():
+            return tuple(int(x) for x in s[0])
+        return s
+
+    # ---------------------------------------------------------------- writes
+    def _ds_write(self):
+        return self.dataset._write_context(f"modify tensor '{self.name}'")
+
+    def append(self, sample) -> None:
+        self.extend([sample])
+
+    def extend(self, samples, progressbar: bool = False, ignore_errors: bool = False) -> None:
+        """Append samples to the end of this tensor (and its hidden companions)."""
+        if not self.index.is_trivial():
+            raise ValueError("Cannot extend a view of a tensor; extend the tensor itself.")
+        with self._ds_write():
+            self.dataset._writer.extend_tensor(self, samples, ignore_errors=ignore_errors)
+
+    def _update(self, value) -> None:
+        with self._ds_write():
+            self.dataset._writer.update_tensor(self, value)
+
+    def pop(self, index: Optional[Union[int, Sequence[int]]] = None) -> None:
+        """Remove samples (the last one by default)."""
+        if not self.index.is_trivial():
+            raise ValueError("pop() works on whole tensors, not on views.")
+        n = self._stored_len()
+        if index is None:
+            index = n - 1
+        idx_list = [index] if isinstance(index, (int, np.integer)) else list(index)
+        norm = []
+        for i in idx_list:
+            i = int(i)
+            if i < 0:
+                i += n
+            if not 0 <= i < n:
+                raise IndexError(f"Index {i} is out of range for tensor '{self.name}' with {n} samples.")
+            norm.append(i)
+        with self._ds_write():
+            self.dataset._writer.pop_tensor(self, norm)
+
+    def clear(self) -> None:
+        """Delete every sample of the tensor (meta and info are kept)."""
+        with self._ds_write():
+            self.dataset._writer.clear_tensor(self)
+
+    # ------------------------------------------------------------ reporting
+    @property
+    def sample_info(self):
+        from deeplake.core.linked import sample_info
+
+        return sample_info(self)
+
+    def summary(self) -> None:
+        print(self._summary_text())
+
+    def _summary_text(self) -> str:
+        return (
+            f"Tensor '{self.name}': htype={self.htype}, dtype={self.meta.dtype}, "
+            f"shape={self.shape}, compression={self.meta.sample_compression or self.meta.chunk_compression}"
+        )
+
+    def __array__(self, dtype=None, copy=None):
+        arr = self.numpy()
+        return arr if dtype is None else arr.astype(dtype)
+
+    def modified_samples(self, target_id=None, return_indexes=False):
+        from deeplake.version_control.diff import modified_samples
+
+        return modified_samples(self, target_id, return_indexes)

@@ -1,0 +1,1 @@
+"""Documented ``deeplake.util`` namespace (exceptions, shape intervals...)."""
