@@ -289,6 +289,17 @@ class Tensor:
         idx = int(self._sample_indices()[0])
         return self._engine.read_bytes(idx)
 
+    def path(self):
+        """Paths stored in a link tensor (a list, as the reference returns)."""
+        if not self.is_link:
+            raise ValueError(f"Tensor '{self.name}' is not a link tensor; only link tensors have paths.")
+        return list(self._engine.read_many(self._sample_indices()))
+
+    def creds_key(self):
+        from deeplake.core.linked import creds_key
+
+        return creds_key(self)
+
     def _linked_sample(self):
         from deeplake.core.linked import linked_sample
 

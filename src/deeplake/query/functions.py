@@ -103,7 +103,7 @@ def _shape(ctx, nodes):
 
 def _data(ctx, nodes):
     column, index = nodes
-    return Const(ctx.column_row(column.name, index.value, column.pos))
+    return Const(ctx.column_row(column, index.value))
 
 
 def _row_number(ctx, values, n):

@@ -243,22 +243,30 @@ class LRUCache(StorageProvider):
         """
         if self._read_only:
             self.check_readonly()
-        is_object = _is_object(value)
-        if is_object:
-            size = value.nbytes
-        else:
+        if isinstance(value, _BYTES_TYPES):
+            is_object = False
             if type(value) is not bytes:
-                value = _as_bytes(value)
+                value = bytes(value)
+            size = len(value)
+        elif hasattr(value, "is_dirty"):
+            is_object = True
+            size = value.nbytes
+        else:  # e.g. a numpy buffer
+            is_object = False
+            value = _as_bytes(value)
             size = len(value)
         with self._mutex:
-            if is_object and path in self._pinned and self._objects[path] is value:
-                value.is_dirty = True  # stays pinned; written on flush
-                return
-            self._drop(path)
+            if path in self._objects:
+                if is_object and path in self._pinned and self._objects[path] is value:
+                    value.is_dirty = True  # stays pinned; written on flush
+                    return
+                self._drop(path)
+            elif path in self._lru:
+                self._drop(path)
             if size <= self.cache_size:
-                self._insert(path, value, size, dirty=True)
+                self._insert(path, value, size, True, is_object)
             elif self.next_storage is not None:
-                self.next_storage[path] = _as_bytes(value)
+                self.next_storage[path] = value.tobytes() if is_object else value
                 if is_object:
                     value.is_dirty = False
 
@@ -312,10 +320,15 @@ class LRUCache(StorageProvider):
 
     # -- eviction --------------------------------------------------------------
 
-    def _insert(self, path: str, value: Any, size: int, dirty: bool) -> None:
+    def _insert(
+        self, path: str, value: Any, size: int, dirty: bool, is_object: Optional[bool] = None
+    ) -> None:
         """Add an entry, evicting least recently used ones to make room. Caller holds the lock."""
-        self._free_up_space(size)
-        if _is_object(value):
+        if self.cache_used + size > self.cache_size:
+            self._free_up_space(size)
+        if is_object is None:
+            is_object = _is_object(value)
+        if is_object:
             self._objects[path] = value
         else:
             self.cache_storage[path] = value

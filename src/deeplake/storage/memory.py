@@ -12,7 +12,12 @@ import posixpath
 from typing import Any, Dict, Set
 
 from deeplake.errors import PathNotEmptyException
-from deeplake.storage.base import StorageProvider, key_is_under, normalize_prefix
+from deeplake.storage.base import (
+    StorageProvider,
+    check_byte_range,
+    key_is_under,
+    normalize_prefix,
+)
 
 MEMORY_SCHEME = "mem://"
 
@@ -74,9 +79,11 @@ class MemoryProvider(StorageProvider):
         return set(self._dict)
 
     def get_bytes(self, path, start_byte=None, end_byte=None) -> bytes:
+        value = self._dict[path]
         if start_byte is None and end_byte is None:
-            return self._dict[path]
-        return super().get_bytes(path, start_byte, end_byte)
+            return value
+        check_byte_range(start_byte, end_byte)
+        return value[start_byte:end_byte]
 
     def get_object_size(self, path: str) -> int:
         return len(self._dict[path])
