@@ -593,3 +593,58 @@ class LRUCacheMachine(RuleBasedStateMachine):
 
 TestLRUCacheStateMachine = LRUCacheMachine.TestCase
 TestLRUCacheStateMachine.settings = settings(max_examples=150, stateful_step_count=40, deadline=None)
+
+
+# -- the documented 3.8 method names -----------------------------------------------------------
+
+
+class Meta(Obj):
+    @classmethod
+    def frombuffer(cls, buffer, meta=None):
+        obj = cls(buffer, dirty=False)
+        obj.meta = meta
+        return obj
+
+
+def test_documented_object_methods():
+    base = MemoryProvider()
+    base["m"] = b"{}"
+    cache = LRUCache(MemoryProvider(), base, 100)
+    meta = cache.get_deeplake_object("m", Meta)
+    assert type(meta) is Meta and meta.meta is None
+    assert cache.get_deeplake_object("m", Meta) is meta
+    with pytest.raises(ValueError):
+        cache.get_deeplake_object("m", Obj)
+    base["c"] = b"chunk"
+    chunk = cache.get_deeplake_object("c", Meta, meta={"htype": "generic"})
+    assert chunk.meta == {"htype": "generic"}
+    with pytest.raises(NotImplementedError):
+        cache.get_deeplake_object("c", Meta, partial_bytes=10)
+
+    pinned = Obj(b"p")
+    cache.register_deeplake_object("p", pinned)
+    assert cache.get_object("p", Obj.frombuffer) is pinned
+    cache.remove_deeplake_object("p")
+    assert "p" not in cache
+    cache.register_deeplake_object("q", Obj(b"q"))
+    cache.clear_deeplake_objects()
+    assert "q" not in cache
+
+
+def test_documented_helpers():
+    base = Recorder()
+    cache = LRUCache(MemoryProvider(), base, 10)
+    cache._insert_in_cache("k", b"12345")
+    assert cache.cached_keys() == ["k"] and not cache.dirty_keys
+    cache["d"] = b"dd"
+    cache._forward("d")
+    assert base.writes() == ["d"] and not cache.dirty_keys
+    cache._pop_from_cache()
+    assert cache.cached_keys() == ["d"]
+    cache._free_up_space(10)
+    assert cache.cached_keys() == [] and cache.cache_used == 0
+    cache["e"] = b"e"
+    cache.enable_readonly()
+    cache._flush_if_not_read_only()
+    cache.disable_readonly()
+    assert base["e"] == b"e"

@@ -114,12 +114,23 @@ class SchemaService:
         full = self.ds._full(name)
         if self._check_new_name(full, exist_ok):
             return self.ds._tensor(full)
-        meta_d, info_d, companions = htypes.build_tensor_meta(
-            name=full, htype=htype, dtype=dtype, sample_compression=sample_compression,
+        def spec(v):
+            return htypes.UNSPECIFIED if isinstance(v, str) and v == UNSPECIFIED else v
+
+        htype, dtype = spec(htype), spec(dtype)
+        sample_compression, chunk_compression = spec(sample_compression), spec(chunk_compression)
+        meta_d, info_d = htypes.build_tensor_meta(
+            full, htype=htype, dtype=dtype, sample_compression=sample_compression,
             chunk_compression=chunk_compression, hidden=hidden, tiling_threshold=tiling_threshold,
-            verify=verify, create_shape_tensor=create_shape_tensor, create_id_tensor=create_id_tensor,
-            create_sample_info_tensor=create_sample_info_tensor, downsampling=downsampling, **kwargs,
+            verify=verify, **kwargs,
         )
+        planned = htypes.companions(
+            full, meta_d["htype"], is_link=meta_d["is_link"], verify=verify,
+            create_shape_tensor=create_shape_tensor, create_id_tensor=create_id_tensor,
+            create_sample_info_tensor=create_sample_info_tensor,
+        )
+        kinds = {c.kind for c in planned}
+        companions = [k for k in ("shape", "id", "info") if k in kinds]  # the reference's folder order
         key = self._new_key(full)
         self._ensure_groups(full)
         self._register(full, key, meta_d, info_d, hidden)

@@ -53,7 +53,10 @@ def coerce_samples(
     """
     meta_updates: dict = {}
     if meta.get("htype") is None and any(s is not None for s in samples):
-        meta_updates = htype_meta_updates(meta, infer_htype(samples))
+        htype = infer_htype(samples)
+        if meta.get("dtype") is not None and htype != "generic":
+            htype = "generic"  # a numeric dtype was chosen: text/json data is an error
+        meta_updates = htype_meta_updates(meta, htype)
         meta = {**meta, **meta_updates}
         spec = None
     if spec is None:

@@ -28,7 +28,7 @@ class CompiledQuery:
     def bind(self, source):
         key = _schema_key(source)
         if self._bound is None or key != self._bound_key:
-            self._bound = Binder(self.text, source).bind(self.tree)
+            self._bound = _guarded(lambda: Binder(self.text, source).bind(self.tree))
             self._bound_key = key
         return self._bound
 
@@ -56,6 +56,8 @@ def _guarded(fn):
         return fn()
     except DeepLakeError:
         raise
+    except RecursionError:
+        raise QueryExecutionError("Query is too deeply nested to evaluate") from None
     except (ValueError, TypeError, IndexError, KeyError, AttributeError, OverflowError) as exc:
         raise QueryExecutionError(f"Query failed on the data: {type(exc).__name__}: {exc}") from exc
 

@@ -7,6 +7,7 @@ Columns are read on first use, once per query.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -14,7 +15,7 @@ import numpy as np
 
 from deeplake.query import ast
 from deeplake.query.binder import BoundSelect, BoundSetOp
-from deeplake.query.errors import QueryExecutionError
+from deeplake.query.errors import QueryError, QueryExecutionError
 from deeplake.query.functions import FUNCTIONS, distance, sample_weights
 from deeplake.query.planner import order_rows, sortable
 from deeplake.query.sampling import weighted_sample
@@ -234,7 +235,8 @@ class Executor:
         frame, inner = self._frame(bound)
         n = frame.n
         if bound.where is not None:
-            mask = to_mask(self.context(frame, None).evaluate(bound.where), n)
+            with _located(self.query, bound.where):
+                mask = to_mask(self.context(frame, None).evaluate(bound.where), n)
             rows = np.flatnonzero(mask).astype(np.int64)
         else:
             rows = np.arange(n, dtype=np.int64)
@@ -251,7 +253,10 @@ class Executor:
         stop = None if bound.limit is None else (bound.offset or 0) + bound.limit
         if bound.order_by:
             ctx = self.context(frame, rows)
-            keys = [sortable(to_keys(ctx.evaluate(e), len(rows), "ORDER BY"), desc) for e, desc in bound.order_by]
+            keys = []
+            for e, desc in bound.order_by:
+                with _located(self.query, e):
+                    keys.append(sortable(to_keys(ctx.evaluate(e), len(rows), "ORDER BY"), desc))
             order = order_rows(keys, None if bound.sample is not None or bound.ungroup_by else stop)
         if order is not None:
             rows = rows[order]
@@ -344,6 +349,17 @@ def _as_value(values):
     if values and all(isinstance(v, np.ndarray) for v in values):
         return Ragged(values)
     return Json(list(values))
+
+
+@contextmanager
+def _located(query: str, node):
+    """Give a runtime error without a position the position of the clause's expression."""
+    try:
+        yield
+    except QueryError as exc:
+        if exc.pos is not None:
+            raise
+        raise type(exc)(exc.message, query, node.pos) from None
 
 
 def _expand(rows: np.ndarray, expand: tuple, n: int) -> np.ndarray:

@@ -29,7 +29,7 @@ from deeplake.query.lexer import EOF, IDENT, KEYWORD, NUMBER, OP, QIDENT, STRING
 _COMPARISONS = {"==": "==", "=": "==", "!=": "!=", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _SET_OPS = ("UNION", "INTERSECT", "EXCEPT")
 _CLAUSE_STARTS = ("FROM", "WHERE", "GROUP", "UNGROUP", "EXPAND", "ORDER", "SAMPLE", "LIMIT", "OFFSET")
-_MAX_DEPTH = 200  # nesting guard: a clear error instead of RecursionError
+_MAX_DEPTH = 64  # nesting guard: a clear error instead of RecursionError
 
 
 class Parser:
@@ -464,7 +464,10 @@ class Parser:
 
 def parse(query: str):
     """Parse TQL text into an ast.Select or ast.SetOp."""
-    return Parser(query).parse()
+    try:
+        return Parser(query).parse()
+    except RecursionError:
+        raise QuerySyntaxError("Query is nested too deeply") from None
 
 
 def parse_expression(query: str):

@@ -56,6 +56,7 @@ class StorageProvider(ABC, MutableMapping):
     autoflush: bool = False
     root: str = ""
     _read_only: bool = False
+    _is_hub_path = False  # documented 3.8 attribute; no hub:// storage here
 
     # -- primitives -------------------------------------------------------
 

@@ -97,7 +97,15 @@ class LocalProvider(StorageProvider):
         except (FileNotFoundError, NotADirectoryError):
             raise KeyError(path) from None
 
-    def _all_keys(self) -> Set[str]:
+    def _check_is_file(self, path: str) -> str:
+        """The full path of ``path``; DirectoryAtPathException if it is a folder."""
+        full = self._base + path
+        if os.path.isdir(full):
+            raise DirectoryAtPathException(f"Expected a file at '{full}', found a directory.")
+        return full
+
+    def _all_keys(self, refresh: bool = False) -> Set[str]:
+        """Every key, read from disk each time (``refresh`` is accepted for 3.8 callers)."""
         keys: Set[str] = set()
         base_len = len(self._base)
         for folder, _dirs, files in os.walk(self.root):

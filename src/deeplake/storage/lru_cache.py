@@ -262,7 +262,11 @@ class LRUCache(StorageProvider):
                     return
                 self._drop(path)
             elif path in self._lru:
-                self._drop(path)
+                # bytes over bytes: the cache layer's value is overwritten below
+                self.cache_used -= self._lru.pop(path)
+                if size > self.cache_size or is_object:
+                    del self.cache_storage[path]
+                    self.dirty_keys.pop(path, None)
             if size <= self.cache_size:
                 self._insert(path, value, size, True, is_object)
             elif self.next_storage is not None:
@@ -347,15 +351,20 @@ class LRUCache(StorageProvider):
         obj = self._objects.pop(path, None)
         if obj is not None:
             if path in self.dirty_keys or obj.is_dirty:
-                self._forward(path, obj)
+                self._forward_value(path, obj)
         else:
             if path in self.dirty_keys:
-                self._forward(path, self.cache_storage[path])
+                self._forward_value(path, self.cache_storage[path])
             del self.cache_storage[path]
         self.dirty_keys.pop(path, None)
         self.cache_used -= size
 
-    def _forward(self, path: str, value: Any) -> None:
+    def _forward(self, path: str) -> None:
+        """Write the cached value at ``path`` to the next layer and mark it clean."""
+        obj = self._objects.get(path)
+        self._forward_value(path, obj if obj is not None else self.cache_storage[path])
+
+    def _forward_value(self, path: str, value: Any) -> None:
         """Write a value to the next layer and mark it clean."""
         if self.next_storage is None:
             return
@@ -407,7 +416,7 @@ class LRUCache(StorageProvider):
             if entries:
                 self.check_readonly()
                 for path, value in entries:
-                    self._forward(path, value)
+                    self._forward_value(path, value)
         if self.next_storage is not None:
             self.next_storage.flush()
 
@@ -499,6 +508,59 @@ class LRUCache(StorageProvider):
         with self._mutex:
             for path in list(self._objects):
                 self._drop(path)
+
+    # -- the documented 3.8 names ---------------------------------------------
+
+    def register_deeplake_object(self, path: str, obj: CacheableObject) -> None:
+        """Same as ``register_object``."""
+        self.register_object(path, obj)
+
+    def remove_deeplake_object(self, path: str) -> None:
+        """Same as ``remove_object``."""
+        self.remove_object(path)
+
+    def clear_deeplake_objects(self) -> None:
+        """Same as ``clear_objects``."""
+        self.clear_objects()
+
+    def get_deeplake_object(
+        self,
+        path: str,
+        expected_class: Any,
+        meta: Optional[Dict] = None,
+        url: bool = False,
+        partial_bytes: int = 0,
+    ) -> Any:
+        """The object at ``path``, built with ``expected_class.frombuffer``.
+
+        ValueError if the cached object at ``path`` is of another class.
+        Presigned URLs and partial chunk reads are not supported here.
+        """
+        if url or partial_bytes:
+            raise NotImplementedError("url and partial_bytes reads are not supported.")
+        if meta is None:
+            factory = expected_class.frombuffer
+        else:
+            def factory(data: bytes) -> Any:
+                return expected_class.frombuffer(data, meta)
+        obj = self.get_object(path, factory)
+        if type(obj) is not expected_class:
+            raise ValueError(
+                f"'{path}' was expected to hold a '{expected_class.__name__}', "
+                f"got '{type(obj).__name__}'."
+            )
+        return obj
+
+    def _insert_in_cache(self, path: str, value: Any) -> None:
+        """Cache ``value`` as a clean entry (the documented helper)."""
+        with self._mutex:
+            self._drop(path)
+            size = value.nbytes if _is_object(value) else len(value)
+            self._insert(path, value, size, dirty=False)
+
+    def _flush_if_not_read_only(self) -> None:
+        if not self._read_only:
+            self.flush()
 
     # -- handles -----------------------------------------------------------------
 

@@ -79,11 +79,10 @@ class MemoryProvider(StorageProvider):
         return set(self._dict)
 
     def get_bytes(self, path, start_byte=None, end_byte=None) -> bytes:
-        value = self._dict[path]
         if start_byte is None and end_byte is None:
-            return value
+            return self._dict[path]
         check_byte_range(start_byte, end_byte)
-        return value[start_byte:end_byte]
+        return self._dict[path][start_byte:end_byte]
 
     def get_object_size(self, path: str) -> int:
         return len(self._dict[path])

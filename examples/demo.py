@@ -1,0 +1,47 @@
+"""Demo: build a dataset, read it back, and stream it in batches.
+
+Run with `bash scripts/demo.sh [path]` (default ./demo_data/demo_ds).
+Version control, TQL queries and the framework dataloaders are added to this
+demo as their issues land.
+"""
+import sys
+import time
+
+import numpy as np
+
+import deeplake
+
+
+def main(path: str = "./demo_data/demo_ds") -> None:
+    rng = np.random.default_rng(0)
+    ds = deeplake.empty(path, overwrite=True)
+    with ds:
+        ds.create_tensor("images", htype="image", sample_compression="png")
+        ds.create_tensor("labels", htype="class_label", class_names=["cat", "dog", "bird"])
+        ds.create_tensor("embeddings", htype="embedding", dtype="float32")
+        n = 200
+        ds.extend({
+            "images": [rng.integers(0, 255, (32, 32, 3), dtype=np.uint8) for _ in range(n)],
+            "labels": rng.integers(0, 3, n).astype(np.uint32),
+            "embeddings": rng.standard_normal((n, 64)).astype(np.float32),
+        })
+    print(ds)
+    ds.summary()
+
+    ds = deeplake.load(path, read_only=True)
+    labels = ds.labels.numpy().ravel()
+    print(f"reopened: {len(ds)} rows; label counts {np.bincount(labels).tolist()}")
+    dogs = [i for i, lab in enumerate(labels) if lab == 1]
+    print(f"rows labelled 'dog': {len(dogs)}; first image shape {ds.images[dogs[0]].numpy().shape}")
+
+    t0 = time.perf_counter()
+    seen = 0
+    for start in range(0, len(ds), 64):
+        batch = ds[start:start + 64]
+        imgs = batch.images.numpy()
+        seen += len(imgs)
+    print(f"streamed {seen} images in batches of 64 in {time.perf_counter() - t0:.3f}s")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
