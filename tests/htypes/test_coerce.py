@@ -170,7 +170,8 @@ def test_image_modes():
     s = one(meta_of(htype="image.gray", sample_compression="png"), rgb)
     expected = (rgb[..., 0] * 0.299).astype(np.uint8) + (rgb[..., 1] * 0.587).astype(
         np.uint8) + (rgb[..., 2] * 0.114).astype(np.uint8)
-    np.testing.assert_array_equal(s.value, expected)
+    assert s.shape == (2, 3, 1)
+    np.testing.assert_array_equal(s.value[..., 0], expected)
     s = one(meta_of(htype="image.rgb", sample_compression="png"), rgb[..., 0])
     assert s.shape == (2, 3, 3)
     s = one(meta_of(htype="image.rgb", sample_compression="png"), np.zeros((2, 2, 4), np.uint8))
@@ -211,3 +212,17 @@ def test_class_label_no_info_update_without_new_names():
     meta, info = meta_of(htype="class_label", class_names=["a"])
     assert coerce_sample(None, meta, info, "a").info_updates == {}
     assert coerce_samples(None, meta, info, np.array([0, 0])).info_updates == {}
+
+
+def test_gray_images_stored_with_channel_axis():
+    # images/gray fixture: 2-D arrays appended, shapes (4, 5, 1) / (2, 2, 1)
+    meta, info = meta_of(htype="image.gray", sample_compression="png")
+    batch = coerce_samples(None, meta, info, [np.zeros((4, 5), np.uint8),
+                                              np.zeros((2, 2, 3), np.uint8)])
+    assert [s.shape for s in batch.samples] == [(4, 5, 1), (2, 2, 1)]
+    s = one(meta_of(htype="image", sample_compression=None), np.zeros((2, 3), np.uint8))
+    assert s.shape == (2, 3, 1)
+    s = one(meta_of(sample_compression="png"), np.zeros((2, 3), np.uint8))
+    assert s.shape == (2, 3, 1)
+    s = one(meta_of(sample_compression="lz4"), np.zeros((2, 3), np.uint8))
+    assert s.shape == (2, 3)

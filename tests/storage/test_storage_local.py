@@ -8,6 +8,7 @@ import pytest
 from deeplake.errors import (
     DirectoryAtPathException,
     FileAtPathException,
+    InvalidPathException,
     PathNotEmptyException,
 )
 from deeplake.storage import LocalProvider
@@ -201,3 +202,17 @@ def test_subdir(tmp_path):
     assert sub["x"] == b"1"
     assert sub.read_only
     assert Path(sub.root) == tmp_path / ".queries" / "v"
+
+
+def test_keys_cannot_escape_the_root(tmp_path):
+    store = LocalProvider(tmp_path / "ds")
+    for key in ["../x", "a/../../x", "a/.."]:
+        with pytest.raises(InvalidPathException):
+            store[key] = b"1"
+        with pytest.raises(ValueError):
+            del store[key]
+    with pytest.raises(InvalidPathException):
+        store.clear("../")
+    store["a..b/c..d"] = b"dots are fine inside names"
+    assert store["a..b/c..d"] == b"dots are fine inside names"
+    assert not (tmp_path / "x").exists()

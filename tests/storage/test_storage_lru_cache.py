@@ -1,4 +1,5 @@
 import pickle
+import sys
 import threading
 from collections import OrderedDict
 
@@ -493,6 +494,48 @@ def test_threads_reading_and_writing_distinct_keys():
         for j in range(17):
             last = max(i for i in range(300) if i % 17 == j)
             assert base[f"w{n}/{j}"] == bytes([n]) * (last % 23)
+
+
+def test_readers_never_miss_a_key_a_writer_is_overwriting():
+    base = MemoryProvider()
+    cache = LRUCache(MemoryProvider(), base, 100)
+    keys = [f"k{i}" for i in range(10)]
+    for key in keys:
+        cache[key] = b"0" * 10  # dirty: held only by the cache, base is empty
+    stop = threading.Event()
+    errors = []
+
+    def writer():
+        i = 0
+        while not stop.is_set():
+            i += 1
+            cache[keys[i % 10]] = str(i % 10).encode() * 10
+
+    def reader():
+        i = 0
+        try:
+            while not stop.is_set():
+                i += 1
+                key = keys[(i * 7) % 10]
+                assert len(cache[key]) == 10
+                assert len(cache.get_bytes(key, 2, 5)) == 3
+                assert key in cache
+        except Exception as err:  # pragma: no cover - reported below
+            errors.append(err)
+
+    threads = [threading.Thread(target=writer)] + [threading.Thread(target=reader) for _ in range(2)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads often to hit the races
+    try:
+        for t in threads:
+            t.start()
+        threading.Event().wait(0.5)
+        stop.set()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert not errors
 
 
 # -- model-based test against a plain dict ----------------------------------------------------

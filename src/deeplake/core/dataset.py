@@ -23,7 +23,7 @@ from deeplake.errors import (
     TensorGroupDoesNotExistError,
 )
 
-_OWN_ATTRS = frozenset(("_state", "_group", "_index", "_writer", "_schema", "_view_base"))
+_OWN_ATTRS = frozenset(("_state", "_group", "_index", "_writer", "_schema", "_view_base", "_only", "_pad"))
 
 
 class Dataset:
@@ -35,6 +35,8 @@ class Dataset:
         object.__setattr__(self, "_index", index if index is not None else Index())
         object.__setattr__(self, "_writer", DatasetWriter(self))
         object.__setattr__(self, "_schema", SchemaService(self))
+        object.__setattr__(self, "_only", None)  # tensor subset view: full names kept
+        object.__setattr__(self, "_pad", False)  # max_view: short tensors padded
 
     # ------------------------------------------------------------ plumbing
     @property
@@ -148,6 +150,8 @@ class Dataset:
         meta = self._state.meta
         names = meta.all_names() if include_hidden else meta.visible_names()
         names = sorted(names, key=lambda n: list(meta.tensor_names).index(n))
+        if self._only is not None:
+            names = [n for n in names if n in self._only]
         if not self._group:
             return names
         prefix = self._group + "/"
@@ -157,7 +161,10 @@ class Dataset:
         key = self._state.meta.key_of(full_name)
         if key is None:
             raise TensorDoesNotExistError(f"Tensor '{full_name}' does not exist.")
-        return Tensor(key, self, self._index)
+        t = Tensor(key, self, self._index)
+        if self._pad:
+            t._pad_to = max(self._tensor_lengths() or [0])
+        return t
 
     @property
     def tensors(self) -> Dict[str, Tensor]:
@@ -193,7 +200,7 @@ class Dataset:
             ):
                 return self._tensor(full)
             if self._has_group(full):
-                return Dataset(self._state, full, self._index)
+                return self._derive(self._index, full)
             raise TensorDoesNotExistError(f"Tensor or group '{full}' does not exist in '{self.path}'.")
         if isinstance(item, (list, tuple)) and item and all(isinstance(x, str) for x in item):
             from deeplake.core.views import tensor_subset_view
@@ -204,7 +211,13 @@ class Dataset:
         except (TypeError, ValueError) as e:
             raise InvalidKeyTypeError(f"Invalid dataset index {item!r}: {e}") from None
         index.values[0].validate(self._parent_len())
-        return Dataset(self._state, self._group, index)
+        return self._derive(index)
+
+    def _derive(self, index: Index, group: Optional[str] = None) -> "Dataset":
+        ds = Dataset(self._state, self._group if group is None else group, index)
+        object.__setattr__(ds, "_only", self._only)
+        object.__setattr__(ds, "_pad", self._pad)
+        return ds
 
     def __getattr__(self, name: str):
         if name.startswith("__"):
@@ -234,11 +247,17 @@ class Dataset:
 
     # ------------------------------------------------------------- lengths
     def _tensor_lengths(self) -> List[int]:
-        return [t._stored_len() for t in self.tensors.values()]
+        out = []
+        for full in self._visible_names():
+            eng = self._state.engine(self._state.meta.key_of(full))
+            out.append(eng.sequences.num_sequences if eng.meta.is_sequence else eng.num_samples)
+        return out
 
     def _parent_len(self) -> int:
         lengths = self._tensor_lengths()
-        return min(lengths) if lengths else 0
+        if not lengths:
+            return 0
+        return max(lengths) if self._pad else min(lengths)
 
     @property
     def num_samples(self) -> int:

@@ -29,6 +29,7 @@ class Tensor:
         self.dataset = dataset
         self.index = index if index is not None else Index()
         self._engine: TensorEngine = dataset._engine_for_key(key)
+        self._pad_to: Optional[int] = None  # max_view: rows past the end read as empty
 
     # ------------------------------------------------------------ identity
     @property
@@ -106,7 +107,8 @@ class Tensor:
         return self._engine.num_samples
 
     def _parent_len(self) -> int:
-        return self._stored_len()
+        n = self._stored_len()
+        return max(n, self._pad_to) if self._pad_to is not None else n
 
     def _sample_indices(self) -> np.ndarray:
         return self.index.values[0].numpy_indices(self._parent_len())
@@ -136,7 +138,9 @@ class Tensor:
         except (TypeError, ValueError) as e:
             raise InvalidKeyTypeError(f"Invalid index {item!r} for tensor '{self.name}': {e}") from None
         index.values[0].validate(self._parent_len())
-        return Tensor(self.key, self.dataset, index)
+        t = Tensor(self.key, self.dataset, index)
+        t._pad_to = self._pad_to
+        return t
 
     def __iter__(self):
         for i in range(len(self)):
@@ -152,6 +156,13 @@ class Tensor:
 
     def _read_values(self, indices: np.ndarray) -> List[Any]:
         eng = self._engine
+        stored = self._stored_len()
+        if self._pad_to is not None and len(indices) and indices.max() >= stored:
+            inside = indices < stored
+            got = self._read_values(indices[inside]) if inside.any() else []
+            it = iter(got)
+            empty = self._engine.codec.decode(b"", self._engine.codec.empty_shape())
+            return [next(it) if ok else empty for ok in inside]
         if self.meta.is_sequence:
             out = []
             for start, end in self._item_indices_of_sequences(indices):
@@ -183,7 +194,8 @@ class Tensor:
         eng = self._engine
         indices = self._sample_indices()
         sub = self.index.values[1:]
-        if not aslist and not self.meta.is_sequence and eng.can_read_fast():
+        padded = self._pad_to is not None and len(indices) and indices.max() >= self._stored_len()
+        if not aslist and not self.meta.is_sequence and eng.can_read_fast() and not padded:
             arr = eng.read_fixed(indices)
             if sub:
                 arr = self._apply_sub(arr)

@@ -6,14 +6,25 @@ from typing import Any, Callable, List, Optional
 
 import numpy as np
 
+from deeplake.compression.registry import is_image_compression
 from deeplake.htypes.base import Coerced, CoercedBatch, HtypeSpec, as_shape
 from deeplake.htypes.casting import cast_to_dtype, dtype_meta_updates, first_dtype
 
 
-def _coerced_array(arr: np.ndarray) -> Coerced:
-    if arr.ndim == 0:
-        arr = arr.reshape(1)
+def _coerced_array(arr: np.ndarray, min_ndim: int = 1) -> Coerced:
+    if arr.ndim < min_ndim:
+        arr = arr.reshape(arr.shape + (1,) * (min_ndim - arr.ndim))
     return Coerced(np.ascontiguousarray(arr), as_shape(arr))
+
+
+def _min_ndim(spec: HtypeSpec, meta: dict) -> int:
+    """Image data is stored (H, W, C): the reference pads (H, W) to (H, W, 1)
+    for the image htype and for any tensor with an image codec."""
+    if spec.name == "image" or is_image_compression(
+        meta.get("sample_compression") or meta.get("chunk_compression")
+    ):
+        return 3
+    return 1
 
 
 def coerce_numeric(
@@ -39,6 +50,7 @@ def coerce_numeric(
         elif any(s is not None for s in samples):
             raise ValueError("Could not determine dtype of samples")
     htype = meta.get("htype") or spec.name
+    min_ndim = _min_ndim(spec, meta)
     if (
         prepare is None
         and isinstance(samples, np.ndarray)
@@ -47,7 +59,7 @@ def coerce_numeric(
     ):
         # A whole batch array: one cast, then row views.
         batch = cast_to_dtype(samples, dtype, htype, spec.default_dtype)
-        return CoercedBatch([_coerced_array(row) for row in batch], meta_updates)
+        return CoercedBatch([_coerced_array(row, min_ndim) for row in batch], meta_updates)
     out: List[Coerced] = []
     for sample in samples:
         if sample is None:
@@ -55,7 +67,8 @@ def coerce_numeric(
             continue
         if prepare is not None:
             sample = prepare(sample)
-        out.append(_coerced_array(cast_to_dtype(sample, dtype, htype, spec.default_dtype)))
+        arr = cast_to_dtype(sample, dtype, htype, spec.default_dtype)
+        out.append(_coerced_array(arr, min_ndim))
     return CoercedBatch(out, meta_updates)
 
 

@@ -26,7 +26,7 @@ from deeplake.errors import (
 )
 from deeplake.htypes._compressions import BYTE_ONLY
 from deeplake.htypes.base import Coerced, CoercedBatch, HtypeSpec
-from deeplake.htypes.json_schema import conforms, validate_schema
+from deeplake.htypes.json_schema import conforms
 
 CUSTOM_TYPE_KEY = "_hub_custom_type"
 TEXT_LIKE_HTYPES = ("text", "json", "list", "tag")

@@ -142,8 +142,7 @@ class Binder:
         for e in node.ungroup_by:
             if not isinstance(e, ast.Column):
                 raise self.type_error("UNGROUP BY takes tensor names", e)
-            self.expr(e, prefer_alias=False)
-        bound.ungroup_by = list(node.ungroup_by)
+            bound.ungroup_by.append(self.expr(e, prefer_alias=False)[0])
         if node.expand_by is not None:
             bound.expand = tuple(self.const_count(e, "EXPAND BY") for e in node.expand_by)
         bound.order_by = [(self.key(k.expr, "ORDER BY"), k.descending) for k in node.order_by]

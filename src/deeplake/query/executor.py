@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Optional
 
 import numpy as np
 
@@ -20,7 +20,8 @@ from deeplake.query.functions import FUNCTIONS, distance, sample_weights
 from deeplake.query.planner import order_rows, sortable
 from deeplake.query.sampling import weighted_sample
 from deeplake.query.values import (
-    Const, Dense, Json, Ragged, Text, binary, column_value, take, to_keys, to_mask, to_output, unary,
+    Const, Dense, Json, Ragged, Text, binary, column_value, plain_scalar, take, to_keys, to_mask,
+    to_output, unary,
 )
 
 
@@ -157,9 +158,7 @@ class Context:
         elif isinstance(value, Ragged):
             result = Ragged([np.isin(r, np.asarray(items)) for r in value.rows])
         else:
-            from deeplake.query.values import _plain
-
-            result = Dense(np.array([_hashable_in(_plain(r), items) for r in value.rows], dtype=bool))
+            result = Dense(np.array([_hashable_in(plain_scalar(r), items) for r in value.rows], dtype=bool))
         return unary("NOT", result) if node.negated else result
 
     def _eval_Call(self, node):

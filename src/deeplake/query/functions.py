@@ -14,7 +14,7 @@ import numpy as np
 
 from deeplake.query import ast
 from deeplake.query.errors import QueryExecutionError, QueryTypeError
-from deeplake.query.values import Const, Dense, Json, Ragged, Text, _plain, to_mask
+from deeplake.query.values import Const, Dense, Json, Ragged, Text, plain_scalar, to_mask
 
 _BLOCK_ROWS = 8192  # rows per block in distance kernels: bounds temporaries to a few MB
 
@@ -37,7 +37,7 @@ def _per_row(v, n):
     if isinstance(v, Ragged):
         return v.rows
     if isinstance(v, Json):
-        return [np.asarray(_plain(r)) for r in v.rows]
+        return [np.asarray(plain_scalar(r)) for r in v.rows]
     return v.data
 
 
@@ -52,7 +52,7 @@ def _contains(ctx, values, n):
             raise QueryTypeError("CONTAINS on text looks for a string")
         return Dense(np.char.find(haystack.data, target) >= 0)
     if isinstance(haystack, Json):
-        target = _plain(np.asarray(target)) if not isinstance(target, str) else target
+        target = plain_scalar(np.asarray(target)) if not isinstance(target, str) else target
         return Dense(np.array([_json_contains(r, target) for r in haystack.rows], dtype=bool))
     if isinstance(target, str):
         raise QueryTypeError(f"Cannot look for the string {target!r} in numeric data")
@@ -73,8 +73,8 @@ def _json_contains(row, target) -> bool:
     if isinstance(row, dict):
         return target in row or target in row.values()
     if isinstance(row, (list, tuple)):
-        return any(_plain(x) == target for x in row)
-    return _plain(row) == target
+        return any(plain_scalar(x) == target for x in row)
+    return plain_scalar(row) == target
 
 
 # ---- SHAPE, DATA, ROW_NUMBER, RANDOM ------------------------------------------------------

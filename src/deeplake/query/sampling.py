@@ -99,14 +99,13 @@ def random_split_lengths(n: int, lengths: Sequence[Union[int, float]]) -> list[i
                     f"Length of split at index {i} is 0. This might result in an empty dataset."
                 )
         return result
+    if total != n:
+        raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
     if any(float(v) != int(v) or v < 0 for v in lengths):
         raise ValueError(
             "lengths must be non-negative integers, or fractions between 0 and 1 that sum to 1"
         )
-    result = [int(v) for v in lengths]
-    if sum(result) != n:
-        raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
-    return result
+    return [int(v) for v in lengths]
 
 
 def random_split_indices(

@@ -220,7 +220,7 @@ def _binary_objects(op: str, a: Value, b: Value) -> Value:
 
 
 def _py_compare(fn, x, y) -> bool:
-    x, y = _plain(x), _plain(y)
+    x, y = plain_scalar(x), plain_scalar(y)
     try:
         result = fn(x, y)
     except TypeError:
@@ -230,7 +230,7 @@ def _py_compare(fn, x, y) -> bool:
     return bool(result)
 
 
-def _plain(x):
+def plain_scalar(x):
     """numpy scalars and 1-element arrays as Python scalars, for row-by-row compares."""
     if isinstance(x, np.ndarray):
         if x.dtype.kind in "US" and x.size == 1:
@@ -257,7 +257,7 @@ def unary(op: str, v: Value) -> Value:
     if isinstance(v, Ragged):
         return Ragged([fn(r) for r in v.rows])
     if isinstance(v, Json):
-        rows = [_plain(r) for r in v.rows]
+        rows = [plain_scalar(r) for r in v.rows]
         if op == "NOT":
             return Dense(np.array([not _truthy(r) for r in rows], dtype=bool))
         try:
@@ -309,7 +309,7 @@ def to_mask(v: Value, n: int, what: str = "WHERE") -> np.ndarray:
                 )
         return out
     if isinstance(v, Json):
-        return np.array([_truthy(_plain(r)) for r in v.rows], dtype=bool)
+        return np.array([_truthy(plain_scalar(r)) for r in v.rows], dtype=bool)
     raise QueryTypeError(f"{what} condition must be boolean or numeric; got text")
 
 
@@ -339,7 +339,7 @@ def to_keys(v: Value, n: int, what: str) -> np.ndarray:
                 raise QueryTypeError(f"{what} needs one value per row; row {i} has shape {r.shape}")
             out.append(r.reshape(-1)[0])
         return np.array(out)
-    rows = [_plain(r) for r in v.rows]
+    rows = [plain_scalar(r) for r in v.rows]
     if all(isinstance(r, (int, float, bool)) for r in rows):
         return np.array(rows, dtype=np.float64)
     if all(isinstance(r, str) for r in rows):

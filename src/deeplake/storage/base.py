@@ -52,6 +52,8 @@ class StorageProvider(ABC, MutableMapping):
     supports_ranged_reads: bool = True
     #: True when the data lives on this machine (no network round trips).
     is_local: bool = False
+    #: True when no other process can see the data (in-memory stores).
+    process_local: bool = False
     #: Caches flush on ``maybe_flush`` when this is set; base providers ignore it.
     autoflush: bool = False
     root: str = ""

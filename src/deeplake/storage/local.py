@@ -17,6 +17,7 @@ from typing import Any, Dict, Optional, Set, Union
 from deeplake.errors import (
     DirectoryAtPathException,
     FileAtPathException,
+    InvalidPathException,
     PathNotEmptyException,
 )
 from deeplake.storage.base import (
@@ -33,6 +34,12 @@ _temp_counter = itertools.count()
 def absolute_path(path: Union[str, "os.PathLike[str]"]) -> str:
     """``path`` with ``~`` expanded, made absolute, without a trailing separator."""
     return os.path.abspath(os.path.expanduser(os.fspath(path)))
+
+
+def _check_key(path: str) -> None:
+    """Refuse keys that would reach outside the root."""
+    if ".." in path and ".." in path.replace("\\", "/").split("/"):
+        raise InvalidPathException(f"Storage keys may not contain '..': {path!r}")
 
 
 def _with_sep(folder: str) -> str:
@@ -121,6 +128,7 @@ class LocalProvider(StorageProvider):
     def __setitem__(self, path: str, value: bytes) -> None:
         if self._read_only:
             self.check_readonly()
+        _check_key(path)
         full = self._base + path
         temp = f"{full}.{os.getpid()}-{threading.get_ident()}-{next(_temp_counter)}{TEMP_SUFFIX}"
         try:
@@ -159,6 +167,7 @@ class LocalProvider(StorageProvider):
     def __delitem__(self, path: str) -> None:
         if self._read_only:
             self.check_readonly()
+        _check_key(path)
         full = self._base + path
         try:
             os.remove(full)
@@ -182,6 +191,7 @@ class LocalProvider(StorageProvider):
         if not folder:
             shutil.rmtree(self.root, ignore_errors=True)
             return
+        _check_key(folder)
         target = self._base + folder.replace("/", os.sep)
         if os.path.isdir(target):
             shutil.rmtree(target, ignore_errors=True)

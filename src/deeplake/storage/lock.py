@@ -107,7 +107,11 @@ class Lock:
         self.node = uuid.getnode()
         self.pid = os.getpid()
         self.acquired = False
-        self._verify_interval = 0.01 if self.storage.is_local else 0.5
+        # wait before re-reading our record, so a racing writer's record shows
+        if self.storage.process_local:
+            self._verify_interval = 0.0
+        else:
+            self._verify_interval = 0.01 if self.storage.is_local else 0.5
         self._poll_interval = 0.01 if self.storage.is_local else 1.0
         self._stop = threading.Event()
         self._thread: Optional[threading.Thread] = None
@@ -150,7 +154,8 @@ class Lock:
             record = self._read()
             if self._is_free(record):
                 self._write()
-                time.sleep(self._verify_interval)
+                if self._verify_interval:
+                    time.sleep(self._verify_interval)
                 record = self._read()
                 if record is not None and self._is_mine(record):
                     break

@@ -134,8 +134,12 @@ class LRUCache(StorageProvider):
 
     # -- reads -----------------------------------------------------------------
 
-    def _cached_bytes(self, path: str) -> Optional[bytes]:
-        """The cached value at ``path`` as bytes, or None on a miss."""
+    def _cached(self, path: str, start_byte=None, end_byte=None) -> Optional[bytes]:
+        """The cached bytes (or range) at ``path``, or None on a miss.
+
+        Lock-free: a racing writer may make a hit look like a miss, so callers
+        confirm misses with ``_cached_locked`` before going to the next layer.
+        """
         obj = self._objects.get(path)
         if obj is not None:
             if path in self._lru:
@@ -143,27 +147,37 @@ class LRUCache(StorageProvider):
                     self._lru.move_to_end(path)
                 except KeyError:
                     pass
-            return _as_bytes(obj)
+            data = _as_bytes(obj)
+            return data if start_byte is None and end_byte is None else data[start_byte:end_byte]
         try:
             self._lru.move_to_end(path)
+            if start_byte is None and end_byte is None:
+                return self.cache_storage[path]
+            return self.cache_storage.get_bytes(path, start_byte, end_byte)
         except KeyError:
             return None
-        try:
-            return self.cache_storage[path]
-        except KeyError:  # evicted by another thread since the check
-            return None
 
-    def __getitem__(self, path: str) -> bytes:
-        value = self._cached_bytes(path)
-        if value is not None:
-            return value
-        if self.next_storage is None:
-            raise KeyError(path)
-        value = self.next_storage[path]
-        if len(value) <= self.cache_size:
+    def _cached_locked(self, path: str, start_byte=None, end_byte=None) -> Optional[bytes]:
+        with self._mutex:
+            return self._cached(path, start_byte, end_byte)
+
+    def _fill(self, path: str, value: bytes) -> None:
+        """Cache a clean value just read from the next layer, unless newer data arrived."""
+        size = len(value)
+        if size <= self.cache_size:
             with self._mutex:
                 if path not in self._lru and path not in self._objects:
-                    self._insert(path, value, len(value), dirty=False)
+                    self._insert(path, value, size, False, False)
+
+    def __getitem__(self, path: str) -> bytes:
+        value = self._cached(path)
+        if value is None:
+            value = self._cached_locked(path)
+            if value is None:
+                if self.next_storage is None:
+                    raise KeyError(path)
+                value = self.next_storage[path]
+                self._fill(path, value)
         return value
 
     def get_bytes(
@@ -179,42 +193,40 @@ class LRUCache(StorageProvider):
         check_byte_range(start_byte, end_byte)
         if start_byte is None and end_byte is None:
             return self[path]
-        obj = self._objects.get(path)
-        if obj is not None:
-            return _as_bytes(obj)[start_byte:end_byte]
-        if path in self._lru:
-            try:
-                self._lru.move_to_end(path)
-                return self.cache_storage.get_bytes(path, start_byte, end_byte)
-            except KeyError:
-                pass
-        if self.next_storage is None:
-            raise KeyError(path)
-        return self.next_storage.get_bytes(path, start_byte, end_byte)
+        value = self._cached(path, start_byte, end_byte)
+        if value is None:
+            value = self._cached_locked(path, start_byte, end_byte)
+            if value is None:
+                if self.next_storage is None:
+                    raise KeyError(path)
+                value = self.next_storage.get_bytes(path, start_byte, end_byte)
+        return value
 
     def get_items(self, keys: Iterable[str]) -> Dict[str, bytes]:
         """Cached values plus one batched read of the misses from the next layer."""
         found: Dict[str, bytes] = {}
         misses: List[str] = []
         for key in keys:
-            value = self._cached_bytes(key)
+            value = self._cached(key)
+            if value is None:
+                value = self._cached_locked(key)
             if value is None:
                 misses.append(key)
             else:
                 found[key] = value
         if misses and self.next_storage is not None:
             fetched = self.next_storage.get_items(misses)
-            with self._mutex:
-                for key, value in fetched.items():
-                    size = len(value)
-                    if size <= self.cache_size and key not in self._lru and key not in self._objects:
-                        self._insert(key, value, size, dirty=False)
+            for key, value in fetched.items():
+                self._fill(key, value)
             found.update(fetched)
         return found
 
     def __contains__(self, path: object) -> bool:
         if path in self._lru or path in self._objects:
             return True
+        with self._mutex:  # confirm the miss against a writer mid-update
+            if path in self._lru or path in self._objects:
+                return True
         return self.next_storage is not None and path in self.next_storage
 
     def _all_keys(self) -> Set[str]:
@@ -478,10 +490,11 @@ class LRUCache(StorageProvider):
                 self.register_object(path, obj)
             return obj
         with self._mutex:
-            cached_bytes = path in self._lru
-            if cached_bytes:
-                data = self.cache_storage[path]
-        if not cached_bytes:
+            obj = self._objects.get(path)
+            if obj is not None:  # built meanwhile by another thread
+                return obj
+            data = self._cached(path)
+        if data is None:
             if self.next_storage is None:
                 raise KeyError(path)
             data = self.next_storage[path]

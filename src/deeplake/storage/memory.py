@@ -40,6 +40,7 @@ class MemoryProvider(StorageProvider):
     """Keys and bytes in a dict. Not persistent; pickling keeps only the root."""
 
     is_local = True
+    process_local = True
 
     def __init__(self, root: str = ""):
         root = _normalize_root(root)

@@ -245,6 +245,12 @@ class NumericCodec(Codec):
     def __init__(self, meta, coerce=None):
         super().__init__(meta)
         self.coerce = coerce  # htype hook: (sample) -> array-like, may raise
+        from deeplake.compression import get_compression_type
+
+        sc = meta.sample_compression or meta.chunk_compression
+        self._pad_gray = meta.htype.startswith("image") or (
+            sc is not None and get_compression_type(sc) == "image"
+        )
 
     def _target_dtype(self, arr: np.ndarray, from_numpy: bool) -> np.dtype:
         dtype = _np_dtype(self.meta)
@@ -335,6 +341,8 @@ class NumericCodec(Codec):
                 shapes.append(shape)
                 continue
             arr, from_numpy = self._as_array(s)
+            if self._pad_gray and arr.ndim == 2:
+                arr = arr[..., None]  # image tensors store gray as (H, W, 1)
             dtype = self._target_dtype(arr, from_numpy)
             if dtype_seen is None:
                 dtype_seen = dtype
@@ -364,6 +372,8 @@ class NumericCodec(Codec):
             raise TensorInvalidSampleShapeError("extend expects a sequence of samples, got a 0-d array")
         if arr.ndim == 1:
             arr = arr.reshape(-1, 1)
+        if self._pad_gray and arr.ndim == 3:
+            arr = arr[..., None]
         dtype = self._target_dtype(arr, True)
         arr = np.ascontiguousarray(arr, dtype=dtype)
         shape = tuple(arr.shape[1:])
