@@ -263,7 +263,8 @@ def test_ungroup_by():
 def test_expand_by(data):
     src, cols = data
     assert rows(src, "select * where row_number() == 5 or row_number() == 9 expand by 1, 2") == [4, 5, 6, 7, 8, 9, 10, 11]
-    assert rows(src, "select * where row_number() == 0 expand by 3") == [0]
+    assert rows(src, "select * where row_number() == 0 expand by 3") == [0, 1, 2, 3]
+    assert rows(src, "select * where row_number() == 9 expand by 3, 0") == [6, 7, 8, 9]
     assert rows(src, "select * where row_number() == 199 expand by 0, 5") == [199]
 
 

@@ -471,6 +471,32 @@ class Dataset:
 
         dataset_setstate(self, state)
 
+    # ------------------------------------------------------------ queries
+    def query(self, query_string: str, runtime: Optional[Dict] = None, return_data: bool = False):
+        """Run a TQL query; returns a view (or the data when ``return_data``)."""
+        from deeplake.query.dataset_api import query
+
+        return query(self, query_string, runtime=runtime, return_data=return_data)
+
+    def filter(self, function, num_workers: int = 0, scheduler: str = "threaded", progressbar: bool = True,
+               save_result: bool = False, result_path: Optional[str] = None, result_ds_args: Optional[dict] = None):
+        """Rows for which ``function(sample)`` is true, or that match a TQL expression."""
+        from deeplake.query.dataset_api import filter_dataset
+
+        return filter_dataset(self, function, num_workers=num_workers, scheduler=scheduler,
+                              progressbar=progressbar, save_result=save_result, result_path=result_path,
+                              result_ds_args=result_ds_args)
+
+    def sample_by(self, weights, replace: Optional[bool] = True, size: Optional[int] = None):
+        from deeplake.query.dataset_api import sample_by
+
+        return sample_by(self, weights, replace=replace, size=size)
+
+    def random_split(self, lengths: Sequence[Union[int, float]]):
+        from deeplake.query.dataset_api import random_split
+
+        return random_split(self, lengths)
+
     def numpy(self, aslist: bool = False, fetch_chunks: bool = False):
         return {k: t.numpy(aslist=aslist, fetch_chunks=fetch_chunks) for k, t in self.tensors.items()}
 

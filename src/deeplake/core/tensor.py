@@ -131,6 +131,17 @@ class Tensor:
 
     # ------------------------------------------------------------- indexing
     def __getitem__(self, item) -> "Tensor":
+        if type(item) is int and self._pad_to is None and len(self.index.values) == 1 and self.index.values[0].is_trivial():
+            # hot path: tensor[i] on a whole tensor
+            n = self._stored_len()
+            if item < 0:
+                item += n
+            if not 0 <= item < n:
+                raise IndexError(f"Index {item} is out of range for tensor '{self.name}' with {n} samples.")
+            t = Tensor.__new__(Tensor)
+            t.key, t.dataset, t._engine, t._pad_to = self.key, self.dataset, self._engine, None
+            t.index = Index(item)
+            return t
         if isinstance(item, str):
             raise InvalidKeyTypeError(f"Tensor '{self.name}' cannot be indexed by the string {item!r}.")
         try:
@@ -192,6 +203,10 @@ class Tensor:
     def numpy(self, aslist: bool = False, fetch_chunks: bool = False) -> Union[np.ndarray, List]:
         """The selected samples as one array, or a list when ``aslist``."""
         eng = self._engine
+        values0 = self.index.values
+        if len(values0) == 1 and type(values0[0].value) is int and not aslist and not self.meta.is_sequence:
+            if eng._fast is not None or eng.can_read_fast():
+                return eng.read_one_fixed(values0[0].value)
         indices = self._sample_indices()
         sub = self.index.values[1:]
         padded = self._pad_to is not None and len(indices) and indices.max() >= self._stored_len()

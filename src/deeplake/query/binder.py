@@ -144,7 +144,9 @@ class Binder:
                 raise self.type_error("UNGROUP BY takes tensor names", e)
             bound.ungroup_by.append(self.expr(e, prefer_alias=False)[0])
         if node.expand_by is not None:
-            bound.expand = tuple(self.const_count(e, "EXPAND BY") for e in node.expand_by)
+            before, after = (self.const_count(e, "EXPAND BY") if e is not None else None
+                             for e in node.expand_by)
+            bound.expand = (before, before if after is None else after)  # one count: both sides
         bound.order_by = [(self.key(k.expr, "ORDER BY"), k.descending) for k in node.order_by]
         if node.sample_by is not None:
             bound.sample = self.sample(node.sample_by)

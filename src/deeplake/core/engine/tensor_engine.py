@@ -9,6 +9,7 @@ ancestor commits are copied on write (FORMAT.md §3.11, §4.4).
 from __future__ import annotations
 
 import json
+from bisect import bisect_left
 from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
@@ -42,6 +43,7 @@ class TensorEngine:
         self._encoders_dirty = False
         self._info_dirty = False
         self.coerce = None  # htype hook installed by the tensor facade
+        self._fast = None  # cached (row lasts list, row firsts, chunk ids, shape, dtype) for fast reads
         self.codec = make_codec(self.meta)
         ctx.engines[key] = self
 
@@ -108,6 +110,7 @@ class TensorEngine:
 
     def reload(self) -> None:
         """Forget everything cached (after checkout, reset or another writer)."""
+        self._fast = None
         self.meta = self._load_meta()
         self._chunk_ids = self._tiles = self._sequences = self._creds = None
         self._info = self._diff = None
@@ -208,6 +211,7 @@ class TensorEngine:
 
     def append_encoded(self, batch: EncodedBatch) -> None:
         """Append an already-validated batch (see :meth:`encode`)."""
+        self._fast = None
         n = batch.count
         if n == 0:
             return
@@ -300,6 +304,7 @@ class TensorEngine:
 
     def update_encoded(self, indices: Sequence[int], batch: EncodedBatch) -> None:
         """Replace samples at ``indices`` with an encoded batch of equal length."""
+        self._fast = None
         self.ctx.check_writable()
         if batch.uniform is not None:
             buf, per, shape = batch.uniform
@@ -352,6 +357,7 @@ class TensorEngine:
 
     def pop(self, indices: Sequence[int], sample_ids: Optional[Sequence[int]] = None) -> None:
         """Remove samples (any order); later samples shift down."""
+        self._fast = None
         self.ctx.check_writable()
         order = sorted(set(int(i) for i in indices), reverse=True)
         ids_by_index = dict(zip((int(i) for i in indices), sample_ids or []))
@@ -389,6 +395,7 @@ class TensorEngine:
         self.tiles.on_pop(idx)
 
     def clear(self) -> None:
+        self._fast = None
         self.ctx.check_writable()
         self._chunk_ids = ChunkIdEncoder()
         self._tiles = TileEncoder()
@@ -466,6 +473,32 @@ class TensorEngine:
             chunk = self.get_chunk(int(self.chunk_ids.rows[r, 0]))
             tiles.append(self.codec.decode(chunk.sample_bytes(0), chunk.sample_shape(0)))
         return tiling.join_tiles(tiles, sample_shape, tile_shape, self.np_dtype)
+
+    def invalidate_read_cache(self) -> None:
+        self._fast = None
+
+    def _fast_tables(self):
+        """Python-list copies of the chunk index, for O(log n) scalar lookups
+        without numpy call overhead; rebuilt after any write."""
+        f = self._fast
+        if f is None:
+            enc = self.chunk_ids
+            lasts = enc.last_indices.tolist()
+            firsts = enc.first_indices().tolist()
+            ids = [int(x) for x in enc.rows[:, 0]] if len(enc) else []
+            f = self._fast = (lasts, firsts, ids, tuple(self.meta.min_shape), self.np_dtype, {})
+        return f
+
+    def read_one_fixed(self, index: int) -> np.ndarray:
+        """One sample of a fixed-shape numeric tensor (the random-access hot path)."""
+        lasts, firsts, ids, shape, dtype, arrays = self._fast_tables()
+        r = bisect_left(lasts, index)
+        cid = ids[r]
+        arr = arrays.get(cid)
+        if arr is None:
+            chunk = self.get_chunk(cid)
+            arr = arrays[cid] = np.frombuffer(chunk.data, dtype=dtype).reshape((-1,) + shape)
+        return arr[index - firsts[r]].copy()
 
     def can_read_fast(self) -> bool:
         return (

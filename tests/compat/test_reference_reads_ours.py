@@ -1,0 +1,364 @@
+"""Datasets written by this library open in the reference deeplake 3.8.22 with the same values.
+
+The datasets are built once per module with OUR library, then described by
+tests/compat/reference_dump.py run with the reference interpreter (one
+subprocess for all of them) and by the same description code run on OUR
+reader. Every tensor (with its hidden companions) is compared value by value;
+the reference's values are also checked against what the test wrote.
+
+Needs the reference: DEEPLAKE_REFERENCE_PYTHON=<python with deeplake 3.8.22>
+or <repo>/.refvenv (scripts/setup_reference_venv.sh); skipped otherwise.
+"""
+import json
+import math
+import os
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import deeplake
+
+HERE = pathlib.Path(__file__).parent
+REPO = HERE.parent.parent
+sys.path.insert(0, str(HERE))
+import reference_dump  # noqa: E402  (shared description code; imports nothing from deeplake)
+
+pytestmark = pytest.mark.reference
+
+
+def reference_python():
+    env = os.environ.get("DEEPLAKE_REFERENCE_PYTHON")
+    if env:
+        return env
+    local = REPO / ".refvenv" / "bin" / "python"
+    return str(local) if local.exists() else None
+
+
+# ----------------------------------------------------------------- the data
+RNG = np.random.default_rng(1234)
+
+
+def rand_image(h, w, c=3):
+    return RNG.integers(0, 256, size=(h, w, c), dtype=np.uint8)
+
+
+def smooth_image(h, w):
+    """A gradient: JPEG keeps it close, so decoded values are comparable."""
+    y, x = np.mgrid[0:h, 0:w]
+    return np.stack([x * 255 // max(w - 1, 1), y * 255 // max(h - 1, 1), (x + y) % 256], -1).astype(np.uint8)
+
+
+# name -> (create_tensor kwargs, samples to extend with, expected values or None)
+# Expected values are what the reference must return from t[i].numpy(aslist=True)
+# (arrays) or t[i].data()["value"] (text/json/list/tag); None = only compare with ours.
+MAIN = {
+    "i8": (dict(dtype="int8"), [np.array([-128, 0, 127]), np.array([1, 2, 3])], "same"),
+    "u16": (dict(dtype="uint16"), [np.array([0, 65535]), np.array([7, 8])], "same"),
+    "i64": (dict(dtype="int64"), [np.array([-2**63, 2**63 - 1]), np.array([0, -1])], "same"),
+    "u64": (dict(dtype="uint64"), [np.array([2**64 - 1]), np.array([1])], "same"),
+    "f16": (dict(dtype="float16"), [np.array([1.5, -2.25]), np.array([0.0, 65504.0])], "same"),
+    "f32": (dict(dtype="float32"), [np.array([[1e-30, 3.25]], dtype=np.float32), np.zeros((1, 2), np.float32)], "same"),
+    "f64dyn": (dict(dtype="float64"), [np.arange(6.0).reshape(2, 3) * 0.5, None, np.zeros((0, 2)), np.array([[1.0]]),
+                                       np.arange(12.0).reshape(4, 3)], None),
+    "bools": (dict(dtype="bool"), [np.array([True, False]), np.array([True]), np.array([], dtype=bool)], "same"),
+    "scalars": (dict(dtype="float32"), [1.5, -2.0, 3], None),
+    "int_none": (dict(dtype="int32"), [np.array([[1, 2], [3, 4]]), None, np.array([[5]])], None),
+    "plain": (dict(), [np.array([1, 2, 3], dtype=np.int16), np.array([4, 5, 6], dtype=np.int16)], "same"),
+    "labels": (dict(htype="class_label", class_names=["cat", "dog"]),
+               [0, "dog", "fish", [0, 1], ["cat", "bird"], np.array([], dtype=np.uint32)],
+               [[0], [1], [2], [0, 1], [0, 3], []]),
+    "text": (dict(htype="text"), ["hello", "", "héllo wörld ✓ 日本語 🚀", "x" * 500], "same"),
+    "js": (dict(htype="json"), [{"a": 1, "b": [1, 2, {"c": None}]}, None, {}, {"ü": "ñ", "n": 1.5, "d": {"e": {"f": [True]}}}],
+           [{"a": 1, "b": [1, 2, {"c": None}]}, {}, {}, {"ü": "ñ", "n": 1.5, "d": {"e": {"f": [True]}}}]),
+    "lst": (dict(htype="list"), [[1, "a", None], [], [[1, 2], {"k": 3}]], "same"),
+    "tags": (dict(htype="tag"), ["a", ["b", "c"], []], [["a"], ["b", "c"], []]),
+    "boxes": (dict(htype="bbox", coords={"type": "pixel", "mode": "LTWH"}),
+              [np.array([[1, 2, 3, 4], [5, 6, 7, 8]], np.float32), np.zeros((0, 4), np.float32),
+               np.array([[0.5, 0.5, 1, 1]], np.float32)], "same"),
+    "box3d": (dict(htype="bbox.3d", coords={"mode": "center"}),
+              [np.arange(18, dtype=np.float32).reshape(2, 9), np.ones((1, 9), np.float32)], "same"),
+    "intr": (dict(htype="intrinsics"), [np.eye(3, dtype=np.float32) * 2, np.arange(9, dtype=np.float32).reshape(3, 3)], "same"),
+    "segm": (dict(htype="segment_mask", class_names=["bg", "fg"]),
+             [np.arange(20, dtype=np.uint32).reshape(4, 5) % 2, np.ones((2, 3), np.uint32)], "same"),
+    "bmask": (dict(htype="binary_mask"), [np.arange(40).reshape(4, 5, 2) % 3 == 0, np.zeros((2, 2, 1), bool)], "same"),
+    "kp": (dict(htype="keypoints_coco", keypoints=["nose", "eye", "ear"], connections=[[0, 1], [1, 2]]),
+           [np.arange(18, dtype=np.int32).reshape(9, 2), np.zeros((9, 1), np.int32)], "same"),
+    "pt": (dict(htype="point"), [np.array([[1, 2], [3, 4], [5, 6]], np.int32), np.array([[7, 8]], np.int32)], "same"),
+    "poly": (dict(htype="polygon"), [[np.arange(6, dtype=np.float32).reshape(3, 2), np.ones((4, 2), np.float32)],
+                                     [np.arange(10, dtype=np.float32).reshape(5, 2)]], None),
+    "emb": (dict(htype="embedding"), [np.linspace(0, 1, 8, dtype=np.float32), -np.ones(8, np.float32), np.zeros(8, np.float32)], "same"),
+    "inst": (dict(htype="instance_label"), [np.array([1, 2, 3], np.int32), np.array([4], np.int32)], "same"),
+    "a/b/c/x": (dict(dtype="int16"), [np.array([1, 2]), np.array([3, 4])], "same"),
+    "a/y": (dict(htype="text"), ["in a group", "ü"], "same"),
+    "lz4s": (dict(dtype="int32", sample_compression="lz4"), [np.arange(100).reshape(10, 10), np.zeros((0, 3)), np.ones((2, 7))], "same"),
+    "lz4c": (dict(dtype="float32", chunk_compression="lz4"), [np.arange(50, dtype=np.float32), np.full(3, -1.5, np.float32)], "same"),
+    "img_png": (dict(htype="image", sample_compression="png"), [rand_image(10, 12), rand_image(7, 5)], "same"),
+    "img_jpg": (dict(htype="image", sample_compression="jpeg"), [smooth_image(16, 16), smooth_image(24, 8)], None),
+    "img_pngc": (dict(htype="image", chunk_compression="png"), [rand_image(6, 6), rand_image(9, 4)], "same"),
+    "img_gray": (dict(htype="image.gray", sample_compression="png"), [rand_image(8, 8, 1)[..., 0], rand_image(3, 5, 1)[..., 0]], None),
+    "tiled": (dict(dtype="uint8", tiling_threshold=1000, max_chunk_size=2000),
+              [rand_image(40, 30), rand_image(2, 2), rand_image(50, 20), rand_image(3, 3)], "same"),
+    "tiled_png": (dict(htype="image", sample_compression="png", tiling_threshold=2000), [rand_image(24, 40), rand_image(5, 5)], "same"),
+    "many": (dict(dtype="uint16", max_chunk_size=300), [np.array([i, 2 * i]) for i in range(200)], "same"),
+    "seq_cl": (dict(htype="sequence[class_label]"), [["x", "y"], ["y"], []], [[[0], [1]], [[1]], []]),
+    "seq_text": (dict(htype="sequence[text]"), [["a", "b"], [], ["ü", ""]], None),
+    "seq_int": (dict(htype="sequence[generic]", dtype="int32"), [[np.array([1, 2]), np.array([3, 4])], [np.array([5, 6])]], None),
+}
+
+def _cast(kwargs, samples):
+    """numpy samples in the tensor's dtype (like the reference, no unsafe casts on append)."""
+    dt = kwargs.get("dtype")
+    if not dt or kwargs.get("htype", "generic").startswith("sequence"):
+        return samples
+    return [s.astype(dt) if isinstance(s, np.ndarray) else s for s in samples]
+
+
+MAIN = {k: (kw, _cast(kw, samples), exp) for k, (kw, samples, exp) in MAIN.items()}
+
+# tensors whose test is a known bug of OUR library: {name: reason}
+KNOWN_BUGS = {}
+
+
+def build_main(path):
+    ds = deeplake.empty(path, overwrite=True)
+    for name, (kwargs, samples, _) in MAIN.items():
+        ds.create_tensor(name, **kwargs)
+        ds[name].extend(samples)
+    ds.create_group("empty_grp")
+    ds.info.update(description="written by the open implementation", nested={"k": [1, 2]})
+    ds.i8.info.update(unit="m", scale=0.5)
+    ds["a/b/c/x"].info.update(source="group")
+    ds.flush()
+    return ds
+
+
+# The ops dataset: a python mirror follows every operation so the reference's
+# values can be checked against what should be there, not only against ours.
+def build_ops(path):
+    ds = deeplake.empty(path, overwrite=True)
+    ds.create_tensor("x", dtype="int32")
+    ds.create_tensor("t", htype="text")
+    ds.create_tensor("l", htype="class_label", class_names=["a"])
+    ds.create_tensor("img", htype="image", sample_compression="png")
+    ds.create_tensor("tl", dtype="uint8", tiling_threshold=1000, max_chunk_size=2000)
+    ds.create_tensor("old", dtype="int32")
+    ds.create_tensor("gone", dtype="int32")
+    m = {
+        "x": [np.arange(3) + i for i in range(6)],
+        "t": [f"row {i}" for i in range(6)],
+        "l": ["a", "b", "c", "a", "b", "c"],
+        "img": [rand_image(4 + i, 3) for i in range(6)],
+        "tl": [rand_image(3, 3) for _ in range(6)],
+        "old": [np.array([i]) for i in range(6)],
+        "gone": [np.array([i]) for i in range(6)],
+    }
+    ds.extend({k: list(v) for k, v in m.items()})
+    ds.x[3] = np.arange(5) * 10
+    m["x"][3] = np.arange(5) * 10
+    ds.t[1] = "updated ü"
+    m["t"][1] = "updated ü"
+    ds.l[0] = "z"
+    m["l"][0] = "z"
+    ds.img[2] = rand_image(9, 9)
+    m["img"][2] = ds.img[2].numpy()
+    ds.tl[1] = rand_image(40, 30)  # small sample -> tiled sample in place
+    m["tl"][1] = ds.tl[1].numpy()
+    ds.x.pop(2)
+    del m["x"][2]
+    ds.pop()  # the last row of every tensor (x is one shorter: its row 4 is a different sample)
+    last = len(ds)
+    for k in m:
+        if len(m[k]) > last:
+            del m[k][last]
+    ds.rename_tensor("old", "renamed")
+    m["renamed"] = m.pop("old")
+    ds.delete_tensor("gone")
+    del m["gone"]
+    ds.flush()
+    ds = deeplake.load(path)
+    ds.append({"x": np.array([7, 7]), "t": "again", "l": "d", "img": rand_image(2, 2), "tl": rand_image(1, 1),
+               "renamed": np.array([99])}, skip_ok=True)
+    for k, v in [("x", np.array([7, 7])), ("t", "again"), ("l", "d"), ("img", ds.img[-1].numpy()),
+                 ("tl", ds.tl[-1].numpy()), ("renamed", np.array([99]))]:
+        m[k].append(v)
+    ds.create_tensor("late", htype="json")
+    ds.late.extend([{"n": i} for i in range(3)])
+    m["late"] = [{"n": i} for i in range(3)]
+    ds.flush()
+    names = {"a": 0, "b": 1, "c": 2, "z": 3, "d": 4}
+    m["l"] = [[names[v]] for v in m["l"]]
+    return ds, m
+
+
+OPS_TENSORS = ["x", "t", "l", "img", "tl", "renamed", "late"]
+
+
+# ----------------------------------------------------------------- running
+def our_names(ds):
+    return ds._visible_names(include_hidden=True)
+
+
+@pytest.fixture(scope="module")
+def dumps(tmp_path_factory):
+    ref_py = reference_python()
+    if not ref_py:
+        pytest.skip("no reference deeplake: set DEEPLAKE_REFERENCE_PYTHON or run scripts/setup_reference_venv.sh")
+    root = tmp_path_factory.mktemp("ours")
+    paths = {"main": str(root / "main"), "ops": str(root / "ops")}
+    build_main(paths["main"])
+    _, ops_mirror = build_ops(paths["ops"])
+    env = dict(os.environ, DEEPLAKE_DISABLE_VERSION_CHECK="1", PYTHONWARNINGS="ignore")
+    proc = subprocess.run([ref_py, str(HERE / "reference_dump.py"), *paths.values()],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    ref = json.loads(proc.stdout)
+    ours = {k: reference_dump.dataset_record(deeplake.load(p, read_only=True), our_names) for k, p in paths.items()}
+    return {"ref": {k: ref[p] for k, p in paths.items()}, "ours": ours, "ops_mirror": ops_mirror, "paths": paths}
+
+
+# ----------------------------------------------------------------- comparing
+def diff(ref, ours, where, out, limit=30):
+    """Append 'where: ref=.. ours=..' for every difference (a raise counts as a value)."""
+    if len(out) >= limit:
+        return
+    if isinstance(ref, dict) and isinstance(ours, dict):
+        if "error" in ref or "error" in ours:
+            if not ("error" in ref and "error" in ours and ref["error"].split(":")[0] == ours["error"].split(":")[0]):
+                out.append(f"{where}: reference={_short(ref)} ours={_short(ours)}")
+            return
+        for k in sorted(set(ref) | set(ours)):
+            if k not in ref or k not in ours:
+                out.append(f"{where}.{k}: only in {'reference' if k in ref else 'ours'}")
+            else:
+                diff(ref[k], ours[k], f"{where}.{k}", out, limit)
+        return
+    if isinstance(ref, list) and isinstance(ours, list):
+        if len(ref) != len(ours):
+            out.append(f"{where}: length reference={len(ref)} ours={len(ours)}")
+            return
+        for i, (a, b) in enumerate(zip(ref, ours)):
+            diff(a, b, f"{where}[{i}]", out, limit)
+        return
+    if isinstance(ref, float) and isinstance(ours, float) and math.isnan(ref) and math.isnan(ours):
+        return
+    if ref != ours or type(ref) is not type(ours) and not (isinstance(ref, (int, float)) and isinstance(ours, (int, float))):
+        out.append(f"{where}: reference={_short(ref)} ours={_short(ours)}")
+
+
+def _short(v):
+    s = json.dumps(v, default=str)
+    return s if len(s) < 300 else s[:300] + "..."
+
+
+def companions(record, name):
+    """Names of the hidden tensors belonging to ``name`` (its _id/_shape/_info)."""
+    group, _, base = name.rpartition("/")
+    prefix = f"{group}/" if group else ""
+    return [prefix + f"_{base}_{s}" for s in ("id", "shape", "info") if prefix + f"_{base}_{s}" in record["tensors"]]
+
+
+def compare_tensor(dumps, ds_key, name):
+    ref, ours = dumps["ref"][ds_key], dumps["ours"][ds_key]
+    assert "error" not in ref, f"reference could not open {ds_key}: {ref['error']}"
+    problems = []
+    for tname in [name, *companions(ref, name)]:
+        if tname not in ref["tensors"]:
+            problems.append(f"{ds_key}/{tname}: missing in the reference's tensor list")
+            continue
+        diff(ref["tensors"][tname], ours["tensors"].get(tname, {"error": "Missing: not in our listing"}),
+             f"{ds_key}/{tname}", problems)
+    return ref["tensors"][name], problems
+
+
+def check_expected(ref_t, name, expected, problems):
+    """The reference's sample values equal what was written."""
+    for i, exp in enumerate(expected):
+        s = ref_t["samples"][i]
+        where = f"{name}[{i}]"
+        if "error" in s:
+            problems.append(f"{where}: reference raised {s['error']}")
+            continue
+        if isinstance(exp, (str, dict)) or ref_t["base_htype"] in reference_dump.TEXT_LIKE:
+            got = s.get("value", s["data"].get("value") if isinstance(s["data"], dict) else s["data"])
+            if got != exp:
+                problems.append(f"{where}: reference={_short(got)} written={_short(exp)}")
+            continue
+        got = s["numpy"]
+        if ref_t["meta"]["is_sequence"]:
+            got_v = [g["value"] for g in got] if isinstance(got, list) else got
+        else:
+            got_v = got.get("value") if isinstance(got, dict) else got
+        exp_v = np.asarray(exp).tolist() if not isinstance(exp, list) else exp
+        if got_v != exp_v:
+            problems.append(f"{where}: reference={_short(got_v)} written={_short(exp_v)}")
+
+
+def main_case(name):
+    marks = [pytest.mark.xfail(strict=True, reason=KNOWN_BUGS[name])] if name in KNOWN_BUGS else []
+    return pytest.param(name, marks=marks, id=name)
+
+
+@pytest.mark.parametrize("name", [main_case(n) for n in MAIN])
+def test_reference_reads_tensor_like_ours(dumps, name):
+    ref_t, problems = compare_tensor(dumps, "main", name)
+    _, samples, expected = MAIN[name]
+    if expected == "same":
+        expected = samples
+    if expected is not None:
+        check_expected(ref_t, f"main/{name}", expected, problems)
+    assert not problems, "\n".join(problems)
+
+
+def test_reference_reads_jpeg_close_to_source(dumps):
+    ref_t = dumps["ref"]["main"]["tensors"]["img_jpg"]
+    for i, src in enumerate(MAIN["img_jpg"][1]):
+        got = np.array(ref_t["samples"][i]["numpy"]["value"], dtype=np.int16)
+        assert got.shape == src.shape, f"img_jpg[{i}]"
+        assert np.abs(got - src).mean() < 8, f"img_jpg[{i}]: decoded far from the source"
+
+
+@pytest.mark.parametrize("name", OPS_TENSORS)
+def test_reference_reads_ops_dataset_like_ours(dumps, name):
+    ref_t, problems = compare_tensor(dumps, "ops", name)
+    check_expected(ref_t, f"ops/{name}", dumps["ops_mirror"][name], problems)
+    assert len(ref_t["samples"]) == len(dumps["ops_mirror"][name]), f"ops/{name}: length"
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("ds_key", ["main", "ops"])
+def test_reference_dataset_level_view(dumps, ds_key):
+    ref, ours = dumps["ref"][ds_key], dumps["ours"][ds_key]
+    assert "error" not in ref, ref.get("error")
+    problems = []
+    for k in ("len", "groups", "meta_groups", "info"):
+        diff(ref[k], ours[k], f"{ds_key}.{k}", problems)
+    for k in ("tensor_names", "all_tensor_names", "hidden_tensors"):  # order is each side's listing convention
+        diff(sorted(ref[k]), sorted(ours[k]), f"{ds_key}.{k}", problems)
+    assert not problems, "\n".join(problems)
+
+
+def test_reference_sees_written_structure(dumps):
+    main, ops = dumps["ref"]["main"], dumps["ref"]["ops"]
+    assert sorted(main["tensor_names"]) == sorted(MAIN)
+    assert main["groups"] == ["a", "empty_grp"]
+    assert main["info"] == {"description": "written by the open implementation", "nested": {"k": [1, 2]}}
+    assert main["tensors"]["i8"]["info"] == {"unit": "m", "scale": 0.5}
+    assert main["tensors"]["a/b/c/x"]["info"] == {"source": "group"}
+    assert main["tensors"]["labels"]["info"]["class_names"] == ["cat", "dog", "fish", "bird"]
+    assert main["tensors"]["seq_cl"]["info"]["class_names"] == ["x", "y"]
+    assert sorted(ops["tensor_names"]) == sorted(OPS_TENSORS)
+    assert ops["tensors"]["l"]["info"]["class_names"] == ["a", "b", "c", "z", "d"]
+    assert ops["len"] == 5
+
+
+def test_tiling_and_chunking_really_happened(dumps):
+    """Guard: the tiling / several-chunks cases would be vacuous if nothing was tiled."""
+    main = pathlib.Path(dumps["paths"]["main"])
+    empty_tiles = (main / "i8" / "tiles_index" / "unsharded").stat().st_size
+    for name in ("tiled", "tiled_png"):
+        assert (main / name / "tiles_index" / "unsharded").stat().st_size > empty_tiles, name
+    assert len(list((main / "tiled" / "chunks").iterdir())) >= 4
+    assert len(list((main / "many" / "chunks").iterdir())) >= 3
