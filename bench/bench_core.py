@@ -128,6 +128,17 @@ def worker_read(ds_path, name, data_file, random_reads):
     first = ds[name].numpy()
     out["read_cold_s"] = time.perf_counter() - start
 
+    # Fresh Dataset objects: no in-process chunk cache, file bytes from the page cache.
+    fresh = []
+    for _ in range(2):
+        reopened = deeplake.load(ds_path, verbose=False)
+        start = time.perf_counter()
+        reopened[name].numpy()
+        fresh.append(time.perf_counter() - start)
+        del reopened
+    out["read_fresh_s"] = min(fresh)
+
+    # Same Dataset again: whatever the library keeps in memory may serve it.
     warm = []
     for _ in range(3):
         start = time.perf_counter()
@@ -242,6 +253,18 @@ def file_limits(files, can_drop):
         return np.concatenate([np.frombuffer(b, dtype=np.uint8) for b in bufs])
 
     out["frombuffer_s"] = best_of(read_and_assemble)
+
+    def readinto_preallocated():
+        dest = np.empty(total, dtype=np.uint8)
+        view = memoryview(dest)
+        pos = 0
+        for p in files:
+            with open(p, "rb", buffering=0) as f:
+                pos += f.readinto(view[pos:])
+        return dest
+
+    readinto_preallocated()
+    out["readinto_s"] = best_of(readinto_preallocated)
     return out
 
 
@@ -384,10 +407,13 @@ def build_rows(name, res):
     rows = [
         ("extend (samples/s)", "↑", per_s(ours, "extend_s", n), per_s(ref, "extend_s", n), None),
         ("extend (MB/s)", "↑", per_s(ours, "extend_s", mb), per_s(ref, "extend_s", mb), res.get("memcpy_gbps", 0) * 1e3),
-        ("full read cold (GB/s)", "↑", per_s(ours, "read_cold_s", nbytes / 1e9), per_s(ref, "read_cold_s", nbytes / 1e9),
+        (f"full read cold{'' if cold_file_gbps else ' (page cache warm)'} (GB/s)", "↑",
+         per_s(ours, "read_cold_s", nbytes / 1e9), per_s(ref, "read_cold_s", nbytes / 1e9),
          cold_file_gbps if cold_file_gbps else cached_gbps),
-        ("full read warm (GB/s)", "↑", per_s(ours, "read_warm_s", nbytes / 1e9), per_s(ref, "read_warm_s", nbytes / 1e9),
-         frombuf_gbps),
+        ("full read, new load, page cache warm (GB/s)", "↑", per_s(ours, "read_fresh_s", nbytes / 1e9),
+         per_s(ref, "read_fresh_s", nbytes / 1e9), frombuf_gbps),
+        ("full read again, same Dataset (GB/s)", "↑", per_s(ours, "read_warm_s", nbytes / 1e9),
+         per_s(ref, "read_warm_s", nbytes / 1e9), frombuf_gbps),
         ("random single read (µs)", "↓", get(ours, "random_read_us"), get(ref, "random_read_us"), None),
         ("reopen, cold (ms)", "↓", _ms(get(ours, "reopen_first_s")), _ms(get(ref, "reopen_first_s")), None),
         ("reopen, warm median (ms)", "↓", _ms(get(ours, "reopen_s")), _ms(get(ref, "reopen_s")), None),
@@ -405,9 +431,13 @@ def _mb(x):
 
 
 def goals(all_results):
-    """(goal, measured, pass/fail) lines."""
+    """(goal, measured, pass/fail) lines.
+
+    "From disk" is checked twice: page cache dropped (true disk) and a new load with the
+    page cache warm (file reads, no in-process cache). "Once cached" compares the new-load
+    read with reading the same chunk files and assembling them with np.frombuffer.
+    """
     out = []
-    emb = all_results.get("embeddings")
     for name, res in all_results.items():
         ours, ref = res["libs"]["ours"], res["libs"].get("reference")
         if ref:
@@ -415,15 +445,16 @@ def goals(all_results):
             out.append((f"{name}: extend >= {GOAL_EXTEND_VS_REF:g}x reference", f"{r:.2f}x", r >= GOAL_EXTEND_VS_REF))
     for name, res in all_results.items():
         ours, ref = res["libs"]["ours"], res["libs"].get("reference")
-        gbps = res["nbytes"] / ours["read_cold_s"] / 1e9
-        out.append((f"{name}: full read cold >= {GOAL_COLD_READ_GBPS:g} GB/s", f"{gbps:.2f} GB/s",
-                    gbps >= GOAL_COLD_READ_GBPS))
-        if ref:
-            r = ref["read_cold_s"] / ours["read_cold_s"]
-            out.append((f"{name}: full read cold >= {GOAL_COLD_READ_VS_REF:g}x reference", f"{r:.2f}x",
-                        r >= GOAL_COLD_READ_VS_REF))
-        r = ours["read_warm_s"] / res["limits"]["frombuffer_s"]
-        out.append((f"{name}: warm read within {GOAL_WARM_VS_FROMBUFFER:g}x of read+frombuffer", f"time {r:.2f}x limit",
+        for key, label in (("read_cold_s", "cold"), ("read_fresh_s", "new load, page cache warm")):
+            gbps = res["nbytes"] / ours[key] / 1e9
+            out.append((f"{name}: full read {label} >= {GOAL_COLD_READ_GBPS:g} GB/s", f"{gbps:.2f} GB/s",
+                        gbps >= GOAL_COLD_READ_GBPS))
+            if ref:
+                r = ref[key] / ours[key]
+                out.append((f"{name}: full read {label} >= {GOAL_COLD_READ_VS_REF:g}x reference", f"{r:.2f}x",
+                            r >= GOAL_COLD_READ_VS_REF))
+        r = ours["read_fresh_s"] / res["limits"]["frombuffer_s"]
+        out.append((f"{name}: new-load read time <= {GOAL_WARM_VS_FROMBUFFER:g}x read+frombuffer", f"{r:.2f}x",
                     r <= GOAL_WARM_VS_FROMBUFFER))
     if "labels" in all_results:
         us = all_results["labels"]["libs"]["ours"]["random_read_us"]
@@ -450,7 +481,8 @@ def render(all_results, meta):
                          f"{fmt(l)} | {fmt(ratio(o, l))} |")
         parts = [f"{lim['chunk_files']} chunk files, {lim['chunk_bytes'] / 1e6:.1f} MB",
                  f"page-cache read {lim['chunk_bytes'] / lim['file_read_cached_s'] / 1e9:.2f} GB/s",
-                 f"read+frombuffer+concat {res['nbytes'] / lim['frombuffer_s'] / 1e9:.2f} GB/s"]
+                 f"read+frombuffer+concat {res['nbytes'] / lim['frombuffer_s'] / 1e9:.2f} GB/s",
+                 f"readinto one preallocated array {lim['chunk_bytes'] / lim['readinto_s'] / 1e9:.2f} GB/s"]
         if "file_read_cold_s" in lim:
             parts.append(f"cold file read {lim['chunk_bytes'] / lim['file_read_cold_s'] / 1e9:.2f} GB/s")
         lines.append("")

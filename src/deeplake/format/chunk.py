@@ -29,6 +29,21 @@ def _is_byte_codec(compression: Optional[str]) -> bool:
     return compression in BYTE_CODECS
 
 
+def header_length(prefix) -> Optional[int]:
+    """Length of a chunk's header from the first bytes of the file, or None
+    when ``prefix`` is too short to tell."""
+    buf = memoryview(prefix)
+    try:
+        n = buf[0]
+        off = 1 + n
+        s_rows, s_cols = struct.unpack_from("<ii", buf, off)
+        off += 8 + 4 * s_rows * s_cols
+        (b_rows,) = struct.unpack_from("<I", buf, off)
+    except (struct.error, IndexError):
+        return None
+    return off + 4 + 12 * b_rows
+
+
 class Chunk:
     """One chunk: shape encoder, byte positions, logical data."""
 
@@ -162,11 +177,12 @@ class Chunk:
             struct.pack("<I", len(bp_rows)),
             np.ascontiguousarray(bp_rows, dtype="<u4").tobytes(),
         ]
-        return b"".join(header) + self._encoded_data()
+        header.append(self._encoded_data())
+        return b"".join(header)
 
     def _encoded_data(self) -> bytes:
         if self.compression is None:
-            return bytes(self._data)
+            return memoryview(self._data)  # joined by tobytes without an extra copy
         if len(self._data) == 0 and self.num_samples == 0:
             return b""
         from deeplake import compression as codecs

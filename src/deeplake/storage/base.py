@@ -156,6 +156,16 @@ class StorageProvider(ABC, MutableMapping):
         buffer[start:end] = value
         self[path] = bytes(buffer)
 
+    def read_into(self, path: str, buffer, start_byte: int = 0) -> int:
+        """Copy the object's bytes from ``start_byte`` into ``buffer`` (a writable
+        buffer); returns the number of bytes copied. Backends that can read
+        straight into memory override this to skip an intermediate copy."""
+        data = self.get_bytes(path, start_byte or None, None)
+        mv = memoryview(buffer).cast("B")
+        n = min(len(mv), len(data))
+        mv[:n] = data[:n]
+        return n
+
     def get_items(self, keys: Iterable[str]) -> Dict[str, bytes]:
         """Read many keys at once; missing keys are left out of the result.
 

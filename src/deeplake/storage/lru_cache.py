@@ -202,6 +202,20 @@ class LRUCache(StorageProvider):
                 value = self.next_storage.get_bytes(path, start_byte, end_byte)
         return value
 
+    def read_into(self, path: str, buffer, start_byte: int = 0) -> int:
+        """From the cache when held (or dirty) there, else forwarded without filling the cache."""
+        value = self._cached(path, start_byte or None, None)
+        if value is None:
+            value = self._cached_locked(path, start_byte or None, None)
+        if value is not None:
+            mv = memoryview(buffer).cast("B")
+            n = min(len(mv), len(value))
+            mv[:n] = value[:n]
+            return n
+        if self.next_storage is None:
+            raise KeyError(path)
+        return self.next_storage.read_into(path, buffer, start_byte)
+
     def get_items(self, keys: Iterable[str]) -> Dict[str, bytes]:
         """Cached values plus one batched read of the misses from the next layer."""
         found: Dict[str, bytes] = {}

@@ -521,14 +521,23 @@ class TensorEngine:
         enc = self.chunk_ids
         rows, local = self._locate(indices)
         if n > 1 and np.all(np.diff(indices) == 1):
-            # contiguous run: copy whole chunk ranges
+            # contiguous run: copy whole chunk ranges; chunks not yet in memory
+            # are read from storage straight into ``out``
+            per = out.itemsize * int(np.prod(shape, dtype=np.int64))
+            flat = out.reshape(-1).view(np.uint8) if out.size else None
             pos = 0
-            for r in np.unique(rows):
-                chunk = self.get_chunk(int(enc.rows[r, 0]))
-                arr = np.frombuffer(chunk.data, dtype=dtype).reshape((-1,) + shape)
-                sel = rows == r
-                lo, hi = int(local[sel][0]), int(local[sel][-1]) + 1
-                out[pos : pos + hi - lo] = arr[lo:hi]
+            bounds = np.flatnonzero(np.diff(rows)) + 1
+            starts = np.concatenate(([0], bounds))
+            ends = np.concatenate((bounds, [n]))
+            for a, b in zip(starts, ends):
+                cid = int(enc.rows[rows[a], 0])
+                lo, hi = int(local[a]), int(local[b - 1]) + 1
+                if cid not in self._chunks and self.meta.chunk_compression is None and per:
+                    self._read_range_into(cid, lo, hi, per, flat[pos * per : (pos + hi - lo) * per])
+                else:
+                    chunk = self.get_chunk(cid)
+                    arr = np.frombuffer(chunk.data, dtype=dtype).reshape((-1,) + shape)
+                    out[pos : pos + hi - lo] = arr[lo:hi]
                 pos += hi - lo
             return out
         if n == 1:
@@ -542,6 +551,24 @@ class TensorEngine:
             sel = rows == r
             out[sel] = arr[local[sel]]
         return out
+
+    def _read_range_into(self, cid: int, lo: int, hi: int, per: int, dest) -> None:
+        from deeplake.format.chunk import header_length
+
+        name = keys.chunk_name_from_id(cid)
+        skey = self.ctx.chunk_storage_key(self.key, name)
+        storage = self._storage
+        try:
+            prefix = storage.get_bytes(skey, 0, 4096)
+        except KeyError:
+            raise SampleReadError(f"Chunk '{name}' of tensor '{self.key}' is missing from storage.") from None
+        hlen = header_length(prefix)
+        if hlen is None or hlen > len(prefix):
+            prefix = storage[skey]
+            hlen = header_length(prefix)
+        got = storage.read_into(skey, dest, hlen + lo * per)
+        if got != (hi - lo) * per:
+            raise SampleReadError(f"Chunk '{name}' of tensor '{self.key}' is shorter than its index says.")
 
     def read_many(self, indices: np.ndarray) -> List[Any]:
         """Decoded samples in order, every chunk fetched once."""
