@@ -518,3 +518,11 @@ class CloudServiceUnavailableError(DeepLakeError, RuntimeError):
 
 class InvalidQueryError(DeepLakeError, ValueError):
     pass
+
+
+class InvalidTransformDataset(TransformError):
+    pass
+
+
+class TokenPermissionError(DeepLakeError, PermissionError):
+    pass

@@ -183,6 +183,8 @@ class SchemaService:
             verify=smeta.get("verify", True), tiling_threshold=smeta.get("tiling_threshold"),
             max_chunk_size=smeta.get("max_chunk_size"), **kwargs,
         )
+        if info:
+            t._engine.set_info(dict(info))
         return t
 
     def delete_tensor(self, name: str, large_ok: bool = False) -> None:

@@ -45,12 +45,8 @@ def register_sample_factory(factory: Callable[[bytes, str], Any]) -> None:
 def _make_sample(buffer: bytes, compression: str) -> Any:
     if _sample_factory is not None:
         return _sample_factory(buffer, compression)
-    try:  # the core layer's Sample, when it exists
-        from deeplake.core.sample import Sample  # type: ignore
-
-        return Sample(buffer=buffer, compression=compression)
-    except Exception:
-        return {CUSTOM_TYPE_KEY: "Sample", "data": buffer, "compression": compression}
+    # no Sample class registered (the core registers one): keep the raw record
+    return {CUSTOM_TYPE_KEY: "Sample", "data": buffer, "compression": compression}
 
 
 def _b64(data) -> str:
