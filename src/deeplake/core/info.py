@@ -8,7 +8,7 @@ from deeplake.errors import InfoError
 
 
 def _check_jsonable(value) -> None:
-    from deeplake.core.engine.codec import json_dumps
+    from deeplake.htypes import json_dumps
 
     try:
         json_dumps(value)

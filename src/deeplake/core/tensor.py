@@ -97,7 +97,8 @@ class Tensor:
         self.info.replace_with(value)
 
     def __repr__(self) -> str:
-        return f"Tensor(key={self.name!r}{'' if self.index.is_trivial() else f', index={self.index}'})"
+        full = self.dataset._state.meta.name_of(self.key) or self.key
+        return f"Tensor(key={full!r}{'' if self.index.is_trivial() else f', index={self.index}'})"
 
     # ------------------------------------------------------------- lengths
     def _stored_len(self) -> int:

@@ -7,21 +7,19 @@ validates everything before the engine writes a byte, so a bad sample in an
 """
 from __future__ import annotations
 
-import json
 from typing import Any, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from deeplake.errors import (
+    DeepLakeError,
     SampleCompressionError,
     TensorDtypeMismatchError,
     TensorInvalidSampleShapeError,
     TensorUnsupportedSampleType,
 )
 
-TEXT_HTYPES = ("text",)
-JSON_HTYPES = ("json",)
-LIST_HTYPES = ("list", "tag")
+TEXT_LIKE = ("text", "json", "list", "tag")
 
 
 class EncodedBatch:
@@ -51,61 +49,6 @@ def _is_sample_object(x) -> bool:
     return hasattr(x, "compressed_bytes") and hasattr(x, "shape")
 
 
-def default_json(obj):
-    """json.dumps hook for numpy values, bytes and samples (FORMAT.md §3.7)."""
-    import base64
-
-    if isinstance(obj, np.ndarray):
-        return {
-            "_hub_custom_type": "ndarray",
-            "data": base64.b64encode(np.ascontiguousarray(obj).tobytes()).decode(),
-            "shape": list(obj.shape),
-            "dtype": obj.dtype.str,
-        }
-    if isinstance(obj, (bytes, bytearray)):
-        return {"_hub_custom_type": "bytes", "data": base64.b64encode(bytes(obj)).decode()}
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating):
-        return float(obj)
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    if _is_sample_object(obj):
-        comp = getattr(obj, "compression", None) or "png"
-        return {
-            "_hub_custom_type": "Sample",
-            "data": base64.b64encode(obj.compressed_bytes(comp)).decode(),
-            "compression": comp,
-        }
-    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
-
-
-def object_hook(d):
-    import base64
-
-    kind = d.get("_hub_custom_type")
-    if kind is None:
-        return d
-    if kind == "ndarray":
-        data = base64.b64decode(d["data"])
-        return np.frombuffer(data, dtype=np.dtype(d["dtype"])).reshape(d["shape"]).copy()
-    if kind == "bytes":
-        return base64.b64decode(d["data"])
-    if kind == "Sample":
-        from deeplake import compression as codecs
-
-        return codecs.decompress_array(base64.b64decode(d["data"]), d["compression"], None, None)
-    return d
-
-
-def json_dumps(obj) -> str:
-    return json.dumps(obj, default=default_json)
-
-
-def json_loads(s):
-    return json.loads(s, object_hook=object_hook)
-
-
 class Codec:
     """Base codec: subclasses know one storage representation."""
 
@@ -124,107 +67,55 @@ class Codec:
         return (0,)
 
 
-class TextCodec(Codec):
+class TextLikeCodec(Codec):
+    """text / json / list / tag samples (and link paths): serialised by htypes.text."""
+
+    def __init__(self, meta, htype: str):
+        super().__init__(meta)
+        self.htype = htype
+
     def encode(self, samples):
-        bufs, shapes = [], []
-        for s in samples:
-            if s is None:
-                s = ""
-            if isinstance(s, np.ndarray):
-                s = s.reshape(-1)[0] if s.size else ""
-                s = s.item() if hasattr(s, "item") else s
-            if isinstance(s, (list, tuple)) and len(s) == 1 and isinstance(s[0], str):
-                s = s[0]
-            if not isinstance(s, str):
-                raise TensorUnsupportedSampleType(
-                    f"text tensor '{self.meta.get('name')}' expects str samples, got {type(s).__name__}"
-                )
-            bufs.append(s.encode("utf-8"))
-            shapes.append((1,))
-        return EncodedBatch(bufs, shapes, count=len(bufs))
+        from deeplake.htypes import encode_text_batch
+
+        schema = self.meta.dtype if self.htype == "json" and self.meta.dtype not in (None, "Any") else "Any"
+        if isinstance(samples, np.ndarray) and samples.dtype.kind not in "US":
+            samples = list(samples)
+        try:
+            coerced = encode_text_batch(self.htype, samples, schema)
+        except (TypeError, ValueError) as e:
+            if isinstance(e, DeepLakeError):
+                raise
+            raise TensorUnsupportedSampleType(
+                f"{self.htype} tensor '{self.meta.get('name')}' cannot store this sample: {e}"
+            ) from e
+        return EncodedBatch([c.value for c in coerced], [tuple(c.shape) for c in coerced], count=len(coerced))
 
     def decode(self, buf, shape):
-        return bytes(buf).decode("utf-8")
+        from deeplake.htypes import decode_text_sample
+
+        return decode_text_sample(self.htype, buf)
 
     def empty_shape(self):
-        return (1,)
-
-
-class JsonCodec(Codec):
-    def encode(self, samples):
-        bufs, shapes = [], []
-        for s in samples:
-            if s is None:
-                s = {}
-            if isinstance(s, np.ndarray) and s.dtype == object and s.size == 1:
-                s = s.reshape(-1)[0]
-            try:
-                bufs.append(json_dumps(s).encode("utf-8"))
-            except (TypeError, ValueError) as e:
-                raise TensorUnsupportedSampleType(
-                    f"json tensor '{self.meta.get('name')}' cannot store {type(s).__name__}: {e}"
-                ) from e
-            shapes.append((1,))
-        return EncodedBatch(bufs, shapes, count=len(bufs))
-
-    def decode(self, buf, shape):
-        if len(buf) == 0:
-            return {}
-        return json_loads(bytes(buf).decode("utf-8"))
-
-    def empty_shape(self):
-        return (1,)
-
-
-class ListCodec(Codec):
-    def encode(self, samples):
-        bufs, shapes = [], []
-        for s in samples:
-            if s is None:
-                s = []
-            if isinstance(s, np.ndarray):
-                s = s.tolist()
-            if isinstance(s, (str, bytes)) and self.meta.htype == "tag":
-                s = [s]
-            if not isinstance(s, (list, tuple)):
-                raise TensorUnsupportedSampleType(
-                    f"{self.meta.htype} tensor '{self.meta.get('name')}' expects a list, got {type(s).__name__}"
-                )
-            s = list(s)
-            try:
-                bufs.append(json_dumps(s).encode("utf-8"))
-            except (TypeError, ValueError) as e:
-                raise TensorUnsupportedSampleType(str(e)) from e
-            shapes.append((len(s),))
-        return EncodedBatch(bufs, shapes, count=len(bufs))
-
-    def decode(self, buf, shape):
-        if len(buf) == 0:
-            return []
-        return json_loads(bytes(buf).decode("utf-8"))
-
-
-def _polygon_module():
-    from deeplake.htypes import polygon
-
-    return polygon
+        return (1,) if self.htype in ("text", "json") else (0,)
 
 
 class PolygonCodec(Codec):
     def encode(self, samples):
-        poly = _polygon_module()
-        dtype = np.dtype(self.meta.dtype or "float32")
+        from deeplake.htypes import Polygons
+
+        dtype = self.meta.dtype or "float32"
         bufs, shapes = [], []
         for s in samples:
-            b, shape = poly.encode_polygons(s, dtype)
-            bufs.append(b)
-            shapes.append(tuple(shape))
+            polys = Polygons(s, dtype)
+            bufs.append(polys.tobytes())
+            shapes.append(tuple(polys.shape))
         return EncodedBatch(bufs, shapes, count=len(bufs))
 
     def decode(self, buf, shape):
-        poly = _polygon_module()
-        ndim = shape[-1] if len(shape) == 3 else 2
-        return poly.decode_polygons(bytes(buf), np.dtype(self.meta.dtype or "float32"), ndim)
+        from deeplake.htypes import decode_polygons
+
+        ndim = shape[-1] if len(shape) == 3 and shape[-1] else (self.meta.max_shape or [0, 0, 2])[-1]
+        return decode_polygons(bytes(buf), np.dtype(self.meta.dtype or "float32"), ndim)
 
     def empty_shape(self):
         return (0, 0, 0)
@@ -432,13 +323,9 @@ class NumericCodec(Codec):
 def make_codec(meta, coerce=None) -> Codec:
     htype = meta.htype
     if meta.is_link:
-        return TextCodec(meta)
-    if htype in TEXT_HTYPES:
-        return TextCodec(meta)
-    if htype in JSON_HTYPES:
-        return JsonCodec(meta)
-    if htype in LIST_HTYPES:
-        return ListCodec(meta)
+        return TextLikeCodec(meta, "text")
+    if htype in TEXT_LIKE:
+        return TextLikeCodec(meta, htype)
     if htype == "polygon":
         return PolygonCodec(meta)
     return NumericCodec(meta, coerce)
