@@ -87,18 +87,23 @@ def _import_deeplake():
     return deeplake
 
 
-def worker_write(ds_path, name, data_file):
+def worker_write(ds_path, name, data_file, repeats):
+    """Bulk-extend a fresh dataset ``repeats`` times; the last one stays for the reads."""
     deeplake = _import_deeplake()
     _warm_up_code_paths(deeplake, ds_path, name)
     spec = WORKLOADS[name]
     arr = np.load(data_file)
-    ds = deeplake.empty(ds_path, overwrite=True, verbose=False)
-    ds.create_tensor(name, htype=spec["htype"], dtype=spec["dtype"])
-    start = time.perf_counter()
-    with ds:
-        ds[name].extend(arr)
-    extend_s = time.perf_counter() - start
-    return {"extend_s": extend_s}
+    times = []
+    for _ in range(repeats):
+        ds = deeplake.empty(ds_path, overwrite=True, verbose=False)
+        ds.create_tensor(name, htype=spec["htype"], dtype=spec["dtype"])
+        os.sync()  # earlier dirty pages must not be written back inside the timed region
+        start = time.perf_counter()
+        with ds:
+            ds[name].extend(arr)
+        times.append(time.perf_counter() - start)
+        del ds
+    return {"extend_s": statistics.median(times), "extend_all_s": times}
 
 
 def _warm_up_code_paths(deeplake, ds_path, name):
@@ -147,10 +152,18 @@ def worker_read(ds_path, name, data_file, random_reads):
         warm.append(time.perf_counter() - start)
     out["read_warm_s"] = min(warm)
 
+    # Random reads on a newly loaded Dataset: the first pass pays for fetching chunks,
+    # the second pass (same indices) shows the steady state.
     idx = np.random.default_rng(7).integers(0, n, size=random_reads).tolist()
+    reopened = deeplake.load(ds_path, verbose=False)
     start = time.perf_counter()
-    values = [ds[name][i].numpy() for i in idx]
+    values = [reopened[name][i].numpy() for i in idx]
     out["random_read_us"] = (time.perf_counter() - start) / random_reads * 1e6
+    start = time.perf_counter()
+    for i in idx:
+        reopened[name][i].numpy()
+    out["random_read_warm_us"] = (time.perf_counter() - start) / random_reads * 1e6
+    del reopened
 
     reopen = []
     for _ in range(5):
@@ -172,7 +185,7 @@ def worker_read(ds_path, name, data_file, random_reads):
 
 def run_worker_mode(args):
     if args.worker == "write":
-        result = worker_write(args.ds_path, args.only, args.data_file)
+        result = worker_write(args.ds_path, args.only, args.data_file, args.repeat)
     else:
         result = worker_read(args.ds_path, args.only, args.data_file, args.random_reads)
     import deeplake
@@ -182,11 +195,12 @@ def run_worker_mode(args):
         json.dump(result, f)
 
 
-def spawn_worker(python, phase, ds_path, name, data_file, random_reads, env):
+def spawn_worker(python, phase, ds_path, name, data_file, repeats, env):
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as tmp:
         out_file = tmp.name
     cmd = [python, str(Path(__file__).resolve()), "--worker", phase, "--only", name, "--ds-path", str(ds_path),
-           "--data-file", str(data_file), "--random-reads", str(random_reads), "--out", out_file]
+           "--data-file", str(data_file), "--random-reads", str(RANDOM_READS), "--repeat", str(repeats),
+           "--out", out_file]
     try:
         proc = subprocess.run(cmd, cwd=tempfile.gettempdir(), env=env, capture_output=True, text=True,
                               timeout=WORKER_TIMEOUT_S)
@@ -316,24 +330,39 @@ def child_env():
     return env
 
 
-def run_workload(name, n, libs, root, can_drop, log):
-    spec = WORKLOADS[name]
+def median_of_runs(runs):
+    """Per-key median over read processes (booleans must hold in every run)."""
+    out = {}
+    for key, value in runs[0].items():
+        if isinstance(value, bool):
+            out[key] = all(r[key] for r in runs)
+        elif isinstance(value, (int, float)):
+            out[key] = statistics.median(r[key] for r in runs)
+        else:
+            out[key] = value
+    return out
+
+
+def run_workload(name, n, libs, root, can_drop, repeats, log):
     data_file = make_data(name, n)
     nbytes = np.load(data_file, mmap_mode="r").nbytes
     results = {"n": n, "nbytes": nbytes, "libs": {}}
     for lib, python in libs.items():
         ds_path = root / f"{lib}_{name}"
-        log(f"  [{name}] {lib}: extend {n:,} samples ...")
-        res = spawn_worker(python, "write", ds_path, name, data_file, RANDOM_READS, child_env())
-        cold = drop_page_cache() if can_drop else False
-        log(f"  [{name}] {lib}: reads ({'page cache dropped' if cold else 'page cache warm'}) ...")
-        res.update(spawn_worker(python, "read", ds_path, name, data_file, RANDOM_READS, child_env()))
+        log(f"  [{name}] {lib}: extend {n:,} samples x{repeats} ...")
+        res = spawn_worker(python, "write", ds_path, name, data_file, repeats, child_env())
+        runs = []
+        for _ in range(repeats):
+            cold = drop_page_cache() if can_drop else False
+            log(f"  [{name}] {lib}: read process ({'page cache dropped' if cold else 'page cache warm'}) ...")
+            runs.append(spawn_worker(python, "read", ds_path, name, data_file, repeats, child_env()))
+        res.update(median_of_runs(runs))
+        res["read_runs"] = runs
         res["cold_dropped"] = cold
         res["disk_bytes"] = folder_bytes(ds_path)
         results["libs"][lib] = res
-    ours_path = root / f"ours_{name}"
     log(f"  [{name}] machine limits on our chunk files ...")
-    results["limits"] = file_limits(chunk_files(ours_path, name), can_drop)
+    results["limits"] = file_limits(chunk_files(root / f"ours_{name}", name), can_drop)
     return results
 
 
@@ -435,7 +464,9 @@ def build_rows(name, res):
          per_s(ref, "read_fresh_s", nbytes / 1e9), frombuf_gbps),
         ("full read again, same Dataset (GB/s)", "↑", per_s(ours, "read_warm_s", nbytes / 1e9),
          per_s(ref, "read_warm_s", nbytes / 1e9), frombuf_gbps),
-        ("random single read (µs)", "↓", get(ours, "random_read_us"), get(ref, "random_read_us"), None),
+        ("random single read, new load (µs)", "↓", get(ours, "random_read_us"), get(ref, "random_read_us"), None),
+        ("random single read, again (µs)", "↓", get(ours, "random_read_warm_us"), get(ref, "random_read_warm_us"),
+         None),
         ("reopen, cold (ms)", "↓", _ms(get(ours, "reopen_first_s")), _ms(get(ref, "reopen_first_s")), None),
         ("reopen, warm median (ms)", "↓", _ms(get(ours, "reopen_s")), _ms(get(ref, "reopen_s")), None),
         ("bytes on disk (MB)", "↓", _mb(get(ours, "disk_bytes")), _mb(get(ref, "disk_bytes")), mb),
@@ -535,6 +566,8 @@ def main():
     parser.add_argument("--no-reference", action="store_true", help="skip the reference column")
     parser.add_argument("--no-drop-caches", action="store_true", help="never drop the page cache")
     parser.add_argument("--keep", action="store_true", help="keep the datasets under bench/_data/runs")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="extends and read processes per library and workload; medians are reported")
     parser.add_argument("--json", help="also write the raw results to this file")
     parser.add_argument("--profile", action="store_true", help="cProfile our side only (no table)")
     parser.add_argument("--top", type=int, default=15, help="rows per profile")
@@ -579,7 +612,7 @@ def main():
     try:
         for name in names:
             n = WORKLOADS[name]["n"] // (10 if args.quick else 1)
-            res = run_workload(name, n, libs, root, can_drop, log)
+            res = run_workload(name, n, libs, root, can_drop, args.repeat, log)
             res["memcpy_gbps"] = meta["memcpy_gbps"]
             all_results[name] = res
     finally:

@@ -78,8 +78,8 @@ def sample_record(t, i, base_htype):
         "shape": attempt(lambda: [d for d in s.shape]),
     }
     if base_htype in TEXT_LIKE and not t.meta.is_sequence:
-        rec["value"] = attempt(lambda: encode(getattr(s, {"json": "dict"}.get(base_htype, base_htype))()
-                                              if base_htype != "tag" else s.list()))
+        reader = {"text": "text", "json": "dict", "list": "list", "tag": "list"}[base_htype]
+        rec["value"] = attempt(lambda: encode(getattr(s, reader)()))
     if t.meta.sample_compression and not t.meta.is_sequence:
         rec["tobytes_sha256"] = attempt(lambda: sha(s.tobytes()))
     return rec

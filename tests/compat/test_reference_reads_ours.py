@@ -49,7 +49,7 @@ def rand_image(h, w, c=3):
 def smooth_image(h, w):
     """A gradient: JPEG keeps it close, so decoded values are comparable."""
     y, x = np.mgrid[0:h, 0:w]
-    return np.stack([x * 255 // max(w - 1, 1), y * 255 // max(h - 1, 1), (x + y) % 256], -1).astype(np.uint8)
+    return np.stack([x * 255 // max(w - 1, 1), y * 255 // max(h - 1, 1), (x + y) * 255 // (h + w)], -1).astype(np.uint8)
 
 
 # name -> (create_tensor kwargs, samples to extend with, expected values or None)
@@ -106,6 +106,8 @@ MAIN = {
     "many": (dict(dtype="uint16", max_chunk_size=300), [np.array([i, 2 * i]) for i in range(200)], "same"),
     "seq_cl": (dict(htype="sequence[class_label]"), [["x", "y"], ["y"], []], [[[0], [1]], [[1]], []]),
     "seq_text": (dict(htype="sequence[text]"), [["a", "b"], [], ["ü", ""]], None),
+    "empty_i32": (dict(dtype="int32"), [], "same"),
+    "empty_json": (dict(htype="json"), [], "same"),
     "seq_int": (dict(htype="sequence[generic]", dtype="int32"), [[np.array([1, 2]), np.array([3, 4])], [np.array([5, 6])]], None),
 }
 
@@ -122,45 +124,7 @@ MAIN = {k: (kw, _cast(kw, samples), exp) for k, (kw, samples, exp) in MAIN.items
 # Differences that are OUR bugs, as (reason, pattern of the problem line, tensors
 # where it shows). Each (bug, tensor) also gets a strict-xfail test, so fixing a bug
 # turns that test into an XPASS failure: then delete the entry.
-KNOWN_BUGS = {
-    "htype-null": (
-        'tensors created without an htype are written with "htype": null (the reference writes "generic")',
-        r"\.(meta\.htype|base_htype): reference=null ours=\"generic\"",
-        ["main/" + n for n in ("i8", "u16", "i64", "u64", "f16", "f32", "f64dyn", "bools", "scalars", "int_none",
-                               "plain", "a/b/c/x", "lz4s", "lz4c", "tiled", "many")]
-        + ["ops/x", "ops/tl", "ops/renamed"],
-    ),
-    "polygon-write": (
-        "polygon append raises: codec unpacks (bytes, shape) from encode_polygons, which returns bytes",
-        r"our library failed to write",
-        ["main/poly"],
-    ),
-    "image-sample-info": (
-        "t[i].data() of image tensors has no 'sample_info' key (reference: {'value', 'sample_info'})",
-        r"\.data\.sample_info: only in reference",
-        ["main/img_png", "main/img_jpg", "main/img_pngc", "main/img_gray", "main/tiled_png", "ops/img"],
-    ),
-    "sequence-aslist": (
-        "numpy(aslist=True) of a sequence sample is one stacked array (reference: a list with one array per item)",
-        r"\.numpy(_aslist)?(\[\d+\])?: reference=\[",
-        ["main/seq_cl", "main/seq_text", "main/seq_int"],
-    ),
-    "sequence-class-label-text": (
-        "t[i].data()['text'] of sequence[class_label] is flat (reference: one list of names per item)",
-        r"\.data\.text\[\d+\]: reference=\[",
-        ["main/seq_cl"],
-    ),
-    "sequence-empty-shape": (
-        "data()['value'] of an empty sequence[class_label] sample has shape (0,) (reference: (0, 0))",
-        r"samples\[\d+\]\.data\.value\.shape: length reference=2 ours=1",
-        ["main/seq_cl"],
-    ),
-    "pop-uneven": (
-        "ds.pop() removes row len(ds)-1 (shortest tensor); documented: index = length of the longest tensor - 1",
-        r".",
-        ["uneven/a", "uneven/b"],
-    ),
-}
+KNOWN_BUGS = {}
 
 # Differences that are the REFERENCE's own bugs or limits: not counted.
 REFERENCE_QUIRKS = [
@@ -171,6 +135,9 @@ REFERENCE_QUIRKS = [
     # t[i].shape of sequence[text] is (1, 1) whatever the length; of an empty sequence it raises
     r"seq_text\.samples\[\d+\]\.shape",
     r"samples\[\d+\]\.shape: reference=\{\"error\": \"IndexError: too many indices",
+    # decoded JPEG pixels depend on each venv's Pillow/libjpeg; the stored bytes (tobytes_sha256)
+    # are compared exactly and the pixels approximately (test_reference_reads_jpeg_close_to_source)
+    r"main/img_jpg\..*\.value\[",
 ]
 
 
@@ -217,7 +184,7 @@ def build_ops(path):
     }
     ds.extend({k: list(v) for k, v in m.items()})
     updates = {"x": (3, np.arange(5, dtype=np.int32) * 10), "t": (1, "updated ü"), "l": (0, "z"),
-               "img": (2, rand_image(9, 9)), "tl": (1, rand_image(40, 30))}  # tl: small -> tiled in place
+               "img": (2, rand_image(9, 9)), "tl": (1, rand_image(40, 30))}  # tl: grows past max_chunk_size
     for k, (i, v) in updates.items():
         ds[k][i] = v
         m[k][i] = v
@@ -234,14 +201,14 @@ def build_ops(path):
     ds.delete_tensor("gone")
     del m["gone"]
     ds.flush()
-    ds = deeplake.load(path)
-    row = {"x": np.array([7, 7], np.int32), "t": "again", "l": "d", "img": rand_image(2, 2), "tl": rand_image(1, 1),
+    ds = deeplake.load(path)  # reopened: appends go after what the first session wrote
+    row = {"x": np.array([7, 7], np.int32), "t": "again", "l": "d", "img": rand_image(2, 2), "tl": rand_image(40, 30),
            "renamed": np.array([99], np.int32)}
     ds.append(row)
     for k, v in row.items():
         m[k].append(v)
     ds.create_tensor("late", htype="json")
-    m["late"] = [{"n": i} for i in range(len(ds))]
+    m["late"] = [{"n": i} for i in range(5)]
     ds.late.extend(m["late"])
     ds.flush()
     codes = {"a": 0, "b": 1, "c": 2, "z": 3, "d": 4}
@@ -355,6 +322,21 @@ def check_expected(ref_t, where, expected, problems):
             problems.append(f"{at}: reference={_short(got)} written={_short(want)}")
 
 
+def reference_errors(record, where, out):
+    """Every read that raised in the reference (both sides raising the same is not enough)."""
+    if isinstance(record, dict):
+        if "error" in record:
+            dynamic = re.search(r"\.full\.(numpy|data)$", where) and record["error"].startswith("DynamicTensorNumpyError")
+            if not dynamic:  # numpy() of a dynamically shaped tensor is documented to raise
+                out.append(f"{where}: reference={_short(record)} (the reference raised)")
+            return
+        for k, v in record.items():
+            reference_errors(v, f"{where}.{k}", out)
+    elif isinstance(record, list):
+        for i, v in enumerate(record):
+            reference_errors(v, f"{where}[{i}]", out)
+
+
 def all_problems(dumps, ds_key, name, expected=None):
     """Every difference for tensor ``name`` of dataset ``ds_key``, reference quirks removed."""
     if ds_key == "main" and name in dumps["write_errors"]:
@@ -367,6 +349,7 @@ def all_problems(dumps, ds_key, name, expected=None):
     for tname in [name, *companions(ref, name)]:
         diff(ref["tensors"][tname], ours["tensors"].get(tname, {"error": "Missing: not in our listing"}),
              f"{ds_key}/{tname}", problems)
+        reference_errors(ref["tensors"][tname], f"{ds_key}/{tname}", problems)
     if expected is not None:
         check_expected(ref["tensors"][name], f"{ds_key}/{name}", expected, problems)
     return [p for p in problems if not any(re.search(q, p) for q in REFERENCE_QUIRKS)]
@@ -450,6 +433,10 @@ def test_reference_sees_written_structure(dumps):
     assert main["tensors"]["kp"]["info"]["keypoints"] == ["nose", "eye", "ear"]
     assert main["tensors"]["boxes"]["info"]["coords"] == {"type": "pixel", "mode": "LTWH"}
     assert sorted(ops["tensor_names"]) == sorted(OPS_TENSORS)
+    hidden = {"x": "is", "t": "i", "l": "is", "img": "isI", "tl": "is", "renamed": "is", "late": "i"}
+    names = {"i": "_{}_id", "s": "_{}_shape", "I": "_{}_info"}
+    want = {names[c].format(t) for t, cs in hidden.items() for c in cs}  # renamed companions follow, deleted go
+    assert sorted(ops["all_tensor_names"]) == sorted(want | set(OPS_TENSORS))
     assert ops["tensors"]["l"]["info"]["class_names"] == ["a", "b", "c", "z", "d"]
     assert ops["len"] == 5
 
@@ -460,6 +447,7 @@ def test_tiling_and_chunking_really_happened(dumps):
     empty_tiles = (main / "i8" / "tiles_index" / "unsharded").stat().st_size
     for name in ("tiled", "tiled_png"):
         assert (main / name / "tiles_index" / "unsharded").stat().st_size > empty_tiles, name
+    # the append after reopening is tiled (an update in place is not tiled, by the reference either)
     assert (pathlib.Path(dumps["paths"]["ops"]) / "tl" / "tiles_index" / "unsharded").stat().st_size > empty_tiles
     assert len(list((main / "tiled" / "chunks").iterdir())) >= 4
     assert len(list((main / "many" / "chunks").iterdir())) >= 3

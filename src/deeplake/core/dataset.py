@@ -380,14 +380,14 @@ class Dataset:
     def pop(self, index: Optional[int] = None) -> None:
         """Remove a row from every tensor (the last row by default)."""
         self._check_not_view("pop from")
-        n = len(self)
+        n = self.max_len  # documented: the default is the last row of the longest tensor
         if index is None:
             index = n - 1
         idx = [index] if isinstance(index, (int, np.integer)) else list(index)
-        idx = [int(i) + n if int(i) < 0 else int(i) for i in idx]
+        idx = [int(i) for i in idx]
         for i in idx:
             if not 0 <= i < n:
-                raise IndexError(f"Index {i} is out of range for dataset of length {n}.")
+                raise IndexError(f"Index {i} is out of range for dataset with max length {n}.")
         with self._write_context("pop from the dataset"):
             for t in self.tensors.values():
                 self._writer.pop_tensor(t, [i for i in idx if i < t._stored_len()])

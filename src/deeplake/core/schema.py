@@ -124,6 +124,8 @@ class SchemaService:
             chunk_compression=chunk_compression, hidden=hidden, tiling_threshold=tiling_threshold,
             verify=verify, **kwargs,
         )
+        if meta_d.get("htype") is None and dtype is not htypes.UNSPECIFIED:
+            meta_d["htype"] = "generic"  # the reference names the htype once a dtype fixes it
         planned = htypes.companions(
             full, meta_d["htype"], is_link=meta_d["is_link"], verify=verify,
             create_shape_tensor=create_shape_tensor, create_id_tensor=create_id_tensor,

@@ -19,6 +19,7 @@ from deeplake.errors import (
 from deeplake.util.shape_interval import ShapeInterval
 
 _TEXT_LIKE = ("text", "json", "list", "tag")
+_MEDIA_HTYPES = ("image", "image.rgb", "image.gray", "video", "audio", "dicom", "nifti", "point_cloud", "mesh")
 
 
 class Tensor:
@@ -222,13 +223,13 @@ class Tensor:
             values = self._read_values(indices)
         if self.meta.htype in _TEXT_LIKE:
             if self.meta.is_sequence:
-                values = [np.stack([self._wrap_text_like(v) for v in seq]) if seq else np.zeros((0, 1), dtype=object) for seq in values]
+                values = [[self._wrap_text_like(v) for v in seq] for seq in values]
             else:
                 values = [self._wrap_text_like(v) for v in values]
-        elif self.meta.htype == "polygon":
-            pass
-        elif self.meta.is_sequence:
+        if self.meta.is_sequence and not aslist:
             values = [self._stack_sequence(seq) for seq in values]
+        if self.meta.htype == "polygon" and not self._is_single():
+            aslist = True  # polygons are ragged lists by nature
         if sub:
             values = self.index.apply(values) if not self.meta.is_sequence else [
                 self.index.apply([v])[0] for v in values
@@ -241,11 +242,15 @@ class Tensor:
 
     def _stack_sequence(self, seq):
         if not seq:
-            return np.zeros((0,), dtype=self._engine.np_dtype)
+            item_ndim = len(self.meta.max_shape) or 1
+            dtype = self._engine.np_dtype or (str if self.meta.htype == "text" else object)
+            return np.zeros((0,) + (0,) * item_ndim, dtype=dtype)
         shapes = {getattr(v, "shape", None) for v in seq}
         return np.stack(seq) if len(shapes) == 1 else seq
 
     def _empty_array(self):
+        if self._engine.num_samples == 0:
+            return np.array([])  # as the reference: an empty float64 array for an empty tensor
         shape = self.meta.max_shape or []
         dtype = self._engine.np_dtype
         if self.meta.htype in _TEXT_LIKE:
@@ -275,6 +280,8 @@ class Tensor:
             return {"value": vals}
         value = self.numpy(aslist=aslist, fetch_chunks=fetch_chunks)
         out = {"value": value}
+        if htype in _MEDIA_HTYPES:
+            out["sample_info"] = self.sample_info
         if htype == "class_label":
             names = self.info.get("class_names") or []
             if names:
@@ -286,9 +293,14 @@ class Tensor:
             v = np.asarray(v).reshape(-1)
             return [names[int(x)] if 0 <= int(x) < len(names) else None for x in v]
 
+        def sample(v):
+            if self.meta.is_sequence:  # one list of names per item
+                return [conv(item) for item in v]
+            return conv(v)
+
         if self._is_single():
-            return conv(value)
-        return [conv(v) for v in value]
+            return sample(value)
+        return [sample(v) for v in value]
 
     def _plain_values(self):
         indices = self._sample_indices()

@@ -22,6 +22,7 @@ class _Plan:
         self.steps: List[Tuple[Any, EncodedBatch]] = []
         self.seq_lengths: Dict[Any, List[int]] = {}
         self.after: List = []  # callables run once all batches are appended
+        self.undo: List = []  # callables restoring state if planning fails
 
     def apply(self) -> None:
         for engine, batch in self.steps:
@@ -55,6 +56,8 @@ class DatasetWriter:
         plan = plan or _Plan()
         eng = tensor._engine
         samples = _as_sample_list(samples)
+        if eng.meta.get("htype") is None and len(samples):
+            self._decide_htype(eng, samples, plan)
         htype_hook = self._coercer(tensor, plan)
         eng.coerce = htype_hook
         if eng.meta.is_sequence:
@@ -72,6 +75,26 @@ class DatasetWriter:
         plan.steps.append((eng, batch))
         self._plan_companions(tensor, batch, n_top, plan, samples)
         return plan
+
+    @staticmethod
+    def _decide_htype(eng, samples, plan: _Plan) -> None:
+        """A tensor created without htype takes one from its first samples
+        (text for strings, json for dicts, generic otherwise), as the reference."""
+        from deeplake import htypes
+        from deeplake.core.engine.codec import make_codec
+
+        items = samples if not eng.meta.is_sequence else [x for seq in samples for x in (seq or [])]
+        if not len(items) or all(x is None for x in items):
+            return
+        htype = htypes.infer_htype(items)
+        if eng.meta.get("dtype") is not None and htype != "generic":
+            htype = "generic"
+        before = dict(eng.meta.d)
+        eng.meta.d.update(htypes.htype_meta_updates(eng.meta.d, htype))
+        eng.meta.is_dirty = True
+        eng.codec = make_codec(eng.meta)
+        plan.undo.append(lambda: (eng.meta.d.clear(), eng.meta.d.update(before),
+                                  setattr(eng, "codec", make_codec(eng.meta))))
 
     def _coercer(self, tensor, plan: _Plan):
         htype = tensor.meta.htype
@@ -160,9 +183,12 @@ class DatasetWriter:
                 except Exception:
                     continue
             return
+        plan = _Plan()
         try:
-            plan = self.plan_extend(tensor, samples)
+            self.plan_extend(tensor, samples, plan)
         except Exception as e:
+            for fn in plan.undo:
+                fn()
             raise _wrap_append_error(e, tensor.name) from e
         plan.apply()
 
@@ -184,6 +210,8 @@ class DatasetWriter:
             try:
                 self.plan_extend(tensors[name], vals, plan)
             except Exception as e:
+                for fn in plan.undo:
+                    fn()
                 raise _wrap_append_error(e, name) from e
         plan.apply()
 

@@ -169,8 +169,20 @@ class DatasetColumnSource:
             if whole is None:
                 whole = _decode(engine, np.arange(stored, dtype=np.int64))
                 _CACHE.put(engine, token, whole)
-            return _take(whole, indices, stored)
+            if self._covers_all(stored):
+                return whole
+            return _take(whole, indices)
         return _decode(engine, indices)
+
+    def _covers_all(self, stored: int) -> bool:
+        """Whether the view's rows are exactly 0..stored-1 in order."""
+        indices = self.sample_indices
+        if len(indices) != stored:
+            return False
+        entry = self.ds._index.values[0]
+        if entry.is_trivial():
+            return True
+        return stored == 0 or (indices[0] == 0 and indices[-1] == stored - 1 and bool(np.all(np.diff(indices) == 1)))
 
     def _read_through_tensor(self, tensor):
         """Sequences, links and padded views: the Tensor facade knows them."""
@@ -191,7 +203,10 @@ def _decode(engine, indices: np.ndarray):
     htype = engine.meta.htype
     if engine.can_read_fast():
         return engine.read_fixed(indices)
-    values = engine.read_many(indices)
+    if _chunkwise_ok(engine):
+        values = _read_chunkwise(engine, indices)
+    else:
+        values = engine.read_many(indices)
     if htype in TEXT_HTYPES:
         return np.array(values, dtype=str) if values else np.array([], dtype=str)
     if htype in JSON_HTYPES:
@@ -201,10 +216,63 @@ def _decode(engine, indices: np.ndarray):
     return values
 
 
-def _take(whole, indices: np.ndarray, stored: int):
-    if len(indices) == stored and (stored == 0 or (indices[0] == 0 and indices[-1] == stored - 1
-                                                   and np.all(np.diff(indices) == 1))):
-        return whole
+def _chunkwise_ok(engine) -> bool:
+    meta = engine.meta
+    text_like = meta.htype in TEXT_HTYPES or meta.htype in JSON_HTYPES
+    numeric = engine.codec.numeric and engine.np_dtype is not None
+    return ((text_like or numeric) and meta.sample_compression is None and not engine.tiles.entries
+            and not meta.is_link and not meta.is_sequence)
+
+
+def _read_chunkwise(engine, indices: np.ndarray) -> list:
+    """Uncompressed samples decoded a chunk at a time with vectorised byte
+    positions (the engine's read_many locates every sample on its own)."""
+    n = len(indices)
+    out: list = [None] * n
+    if n == 0:
+        return out
+    enc = engine.chunk_ids
+    rows = np.asarray(enc.find_rows(indices), dtype=np.int64)
+    local = indices - enc.first_indices()[rows].astype(np.int64)
+    if n > 1 and np.any(np.diff(rows) < 0):
+        order = np.argsort(rows, kind="stable")
+    else:
+        order = None
+    sorted_rows = rows if order is None else rows[order]
+    cuts = np.flatnonzero(np.diff(sorted_rows)) + 1
+    starts_of_groups = np.concatenate([[0], cuts])
+    ends_of_groups = np.concatenate([cuts, [n]])
+    htype = engine.meta.htype
+    for g0, g1 in zip(starts_of_groups.tolist(), ends_of_groups.tolist()):
+        sel = np.arange(g0, g1) if order is None else order[g0:g1]
+        chunk = engine.get_chunk(int(enc.rows[int(sorted_rows[g0]), 0]))
+        values = _decode_chunk(engine, htype, chunk, local[sel])
+        for j, v in zip(sel.tolist(), values):
+            out[j] = v
+    return out
+
+
+def _decode_chunk(engine, htype: str, chunk, local: np.ndarray) -> list:
+    starts, ends = chunk.byte_positions.positions(local)
+    data = bytes(chunk.data)
+    spans = zip(starts.tolist(), ends.tolist())
+    if htype in TEXT_HTYPES:
+        return [data[a:b].decode("utf-8") for a, b in spans]
+    if htype in JSON_HTYPES:
+        from deeplake.htypes.text import json_loads
+
+        empty = b"{}" if htype == "json" else b"[]"
+        # one parse per chunk: the samples joined into a JSON array
+        return json_loads(b"[" + b",".join([data[a:b] or empty for a, b in spans]) + b"]")
+    dtype = engine.np_dtype
+    shapes = chunk.shapes.all_shapes()[local]
+    out = []
+    for (a, b), shape in zip(spans, shapes.tolist()):
+        out.append(np.frombuffer(data, dtype=dtype, count=(b - a) // dtype.itemsize, offset=a).reshape(shape))
+    return out
+
+
+def _take(whole, indices: np.ndarray):
     if isinstance(whole, np.ndarray):
         return whole[indices]
     return [whole[i] for i in indices.tolist()]

@@ -1,0 +1,354 @@
+"""Dataset.query on real datasets: spec section 13 examples, views, virtual columns, errors."""
+
+import uuid
+
+import numpy as np
+import pytest
+
+import deeplake
+import deeplake.random
+from deeplake.errors import InvalidQueryError, UnsupportedParameterException
+from deeplake.query import QueryNameError, QuerySyntaxError, QueryTypeError
+from deeplake.query.dataset_source import DatasetColumnSource
+from deeplake.query.virtual_view import QueryView
+
+NAMES = ["cat", "dog", "car", "truck", "person", "motorcycle"]
+N = 24
+
+
+def _rows(rng):
+    labels = rng.integers(0, 5, N).astype(np.uint32)
+    categories = [rng.choice(6, size=int(rng.integers(0, 3)), replace=False).astype(np.uint32) for _ in range(N)]
+    boxes = [rng.random((int(rng.integers(0, 4)), 4)).astype(np.float32) for _ in range(N)]
+    emb = rng.standard_normal((N, 8)).astype(np.float32)
+    score = rng.standard_normal(N).astype(np.float32)
+    captions = [f"a photo of {NAMES[int(l)]} number {i}" for i, l in enumerate(labels)]
+    attrs = [{"id": f"id{i}", "k": i % 4, "source": ["web", "cam"][i % 2]} for i in range(N)]
+    tags = [["x", "y"][: i % 3] for i in range(N)]
+    return dict(labels=labels, categories=categories, boxes=boxes, emb=emb, score=score,
+                captions=captions, attrs=attrs, tags=tags)
+
+
+def build(ds, seed=0):
+    data = _rows(np.random.default_rng(seed))
+    with ds:
+        ds.create_tensor("labels", htype="class_label", class_names=NAMES)
+        ds.create_tensor("categories", htype="class_label", class_names=NAMES)
+        ds.create_tensor("boxes", htype="bbox", dtype="float32")
+        ds.create_tensor("emb", htype="embedding", dtype="float32")
+        ds.create_tensor("captions", htype="text")
+        ds.create_tensor("attrs", htype="json")
+        ds.create_tensor("tags", htype="tag")
+        ds.create_group("grp")
+        ds.create_tensor("grp/score", dtype="float32")
+        ds.extend({
+            "labels": data["labels"], "categories": data["categories"], "boxes": data["boxes"],
+            "emb": data["emb"], "captions": data["captions"], "attrs": data["attrs"],
+            "tags": data["tags"], "grp/score": data["score"],
+        })
+    return ds, data
+
+
+@pytest.fixture
+def made():
+    return build(deeplake.empty(f"mem://query_{uuid.uuid4().hex}"))
+
+
+def where(mask):
+    return np.flatnonzero(mask).tolist()
+
+
+def idx(view):
+    return [int(i) for i in view.sample_indices]
+
+
+# ---------------------------------------------------------------- spec examples
+def test_spec_select_where_labels(made):
+    ds, data = made
+    result = ds.query("select * where labels == 0")
+    assert isinstance(result, deeplake.core.dataset.Dataset)
+    assert result.is_view
+    assert len(result) == int((data["labels"] == 0).sum())
+    assert idx(result) == where(data["labels"] == 0)
+    assert result._query == "select * where labels == 0"
+    assert result.labels.numpy().reshape(-1).tolist() == [0] * len(result)
+
+
+def test_spec_union_of_contains(made):
+    ds, data = made
+    has = lambda name: np.array([NAMES.index(name) in c for c in data["categories"]])
+    result = ds.query(
+        "(select * where contains(categories, 'car')) union (select * where contains(categories, 'motorcycle'))"
+    )
+    assert idx(result) == where(has("car") | has("motorcycle"))
+    limited = ds.query(
+        "(select * where contains(categories, 'car') limit 2) union "
+        "(select * where contains(categories, 'motorcycle') limit 2)"
+    )
+    expected = sorted(set(where(has("car"))[:2]) | set(where(has("motorcycle"))[:2]))
+    assert idx(limited) == expected
+
+
+def test_spec_not_equal_between_in(made):
+    ds, data = made
+    labels = data["labels"]
+    assert idx(ds.query("select * where labels != 4")) == where(labels != 4)
+    assert idx(ds.query("select * where labels BETWEEN 1 and 3")) == where((labels >= 1) & (labels <= 3))
+    assert idx(ds.query("select * where labels in ARRAY[0, 2, 4]")) == where(np.isin(labels, [0, 2, 4]))
+    assert idx(ds.query("labels == 0 OR labels == 1")) == where(labels <= 1)
+    assert idx(ds.query("select * where NOT labels == 0 AND labels < 3")) == where((labels != 0) & (labels < 3))
+
+
+def test_class_names_in_conditions(made):
+    ds, data = made
+    assert idx(ds.query("select * where labels == 'dog'")) == where(data["labels"] == 1)
+    assert idx(ds.query("labels in ('cat', 'truck')")) == where(np.isin(data["labels"], [0, 3]))
+    by_name = ds.query("select * where contains(categories, 'person')")
+    assert idx(by_name) == [i for i, c in enumerate(data["categories"]) if 4 in c]
+
+
+def test_unknown_class_name_is_a_type_error_with_caret(made):
+    ds, _ = made
+    with pytest.raises(QueryTypeError) as info:
+        ds.query("select * where labels == 'zebra'")
+    message = str(info.value)
+    assert "zebra" in message and "^" in message
+    assert info.value.line == 1
+
+
+# ------------------------------------------------------------ text / json / tag
+def test_text_conditions(made):
+    ds, data = made
+    caps = np.array(data["captions"])
+    assert idx(ds.query("select * where captions == 'a photo of cat number 0'")) == where(
+        caps == "a photo of cat number 0"
+    )
+    assert idx(ds.query("select * where contains(captions, 'truck')")) == where(
+        np.char.find(caps, "truck") >= 0
+    )
+
+
+def test_json_conditions(made):
+    ds, data = made
+    assert idx(ds.query("select * where attrs['id'] == 'id7'")) == [7]
+    assert idx(ds.query("select * where attrs['k'] == 2")) == [i for i in range(N) if i % 4 == 2]
+    assert idx(ds.query("select * where attrs['source'] == 'cam' and attrs['k'] > 1")) == [
+        i for i in range(N) if i % 2 == 1 and i % 4 > 1
+    ]
+    assert idx(ds.query("select * where attrs['missing'] == 1")) == []
+
+
+def test_tag_conditions(made):
+    ds, data = made
+    assert idx(ds.query("select * where contains(tags, 'y')")) == [i for i in range(N) if i % 3 == 2]
+    assert idx(ds.query("select * where shape(tags)[0] == 0")) == [i for i in range(N) if i % 3 == 0]
+
+
+def test_ragged_bbox_and_shape(made):
+    ds, data = made
+    counts = np.array([len(b) for b in data["boxes"]])
+    assert idx(ds.query("select * where shape(boxes)[0] > 1")) == where(counts > 1)
+    assert idx(ds.query("select * where any(boxes[:, 2] > 0.9)")) == where(
+        np.array([bool(len(b)) and bool((b[:, 2] > 0.9).any()) for b in data["boxes"]])
+    )
+
+
+# ----------------------------------------------------------- ORDER BY / LIMIT
+def test_order_by_limit_offset(made):
+    ds, data = made
+    score = data["score"]
+    view = ds.query("select * order by grp.score desc limit 5")
+    assert idx(view) == np.argsort(-score, kind="stable")[:5].tolist()
+    assert np.allclose(view["grp/score"].numpy().reshape(-1), np.sort(score)[::-1][:5])
+    page = ds.query("select * where labels != 0 order by grp.score limit 3 offset 2")
+    keep = np.flatnonzero(data["labels"] != 0)
+    assert idx(page) == keep[np.argsort(score[keep], kind="stable")][2:5].tolist()
+
+
+def test_order_by_cosine_similarity(made):
+    ds, data = made
+    q = data["emb"][3]
+    arr = "ARRAY[" + ", ".join(repr(float(v)) for v in q) + "]"
+    view = ds.query(f"select * order by COSINE_SIMILARITY(emb, {arr}) DESC LIMIT 4")
+    cos = data["emb"] @ q / (np.linalg.norm(data["emb"], axis=1) * np.linalg.norm(q))
+    assert idx(view) == np.argsort(-cos, kind="stable")[:4].tolist()
+    assert idx(view)[0] == 3
+
+
+def test_limit_makes_a_slice_view(made):
+    ds, _ = made
+    view = ds.query("select * limit 5")
+    assert idx(view) == [0, 1, 2, 3, 4]
+    assert len(view) == 5 and view.is_view
+
+
+def test_empty_result(made):
+    ds, _ = made
+    view = ds.query("select * where labels == 5")  # a class no row has
+    assert len(view) == 0 and view.is_view
+    assert list(view) == []
+
+
+# ------------------------------------------------------------------- views
+def test_query_on_a_slice_view(made):
+    ds, data = made
+    view = ds[5:20]
+    result = view.query("select * where labels == 2")
+    assert idx(result) == [i for i in where(data["labels"] == 2) if 5 <= i < 20]
+
+
+def test_query_on_a_list_view_keeps_view_order(made):
+    ds, data = made
+    picked = [20, 3, 11, 7, 0, 15]
+    result = ds[picked].query("select * where labels != 4")
+    assert idx(result) == [i for i in picked if data["labels"][i] != 4]
+    ordered = ds[picked].query("select * order by grp.score")
+    assert idx(ordered) == sorted(picked, key=lambda i: (data["score"][i], picked.index(i)))
+
+
+def test_query_of_a_query_result(made):
+    ds, data = made
+    first = ds.query("select * where labels != 0")
+    second = first.query("select * where grp.score > 0")
+    assert idx(second) == where((data["labels"] != 0) & (data["score"] > 0))
+    third = second.filter("labels == 'car'")
+    assert idx(third) == where((data["labels"] == 2) & (data["score"] > 0))
+
+
+def test_query_on_a_single_row_view(made):
+    ds, data = made
+    label = int(data["labels"][4])
+    assert idx(ds[4].query(f"select * where labels == {label}")) == [4]
+    assert idx(ds[4].query(f"select * where labels != {label}")) == []
+
+
+def test_query_on_a_group(made):
+    ds, data = made
+    inside = ds.grp.query("select * where score > 0")
+    assert idx(inside) == where(data["score"] > 0)
+    assert list(inside.tensors) == ["score"]
+    assert idx(ds.query('select * where "grp/score" > 0')) == where(data["score"] > 0)
+
+
+def test_select_list_keeps_only_those_tensors(made):
+    ds, data = made
+    view = ds.query("select labels, captions where labels == 1")
+    assert sorted(view.tensors) == ["captions", "labels"]
+    assert idx(view) == where(data["labels"] == 1)
+
+
+def test_virtual_columns_are_readable(made):
+    ds, data = made
+    view = ds.query("select *, grp.score * 2 as doubled where labels != 0")
+    keep = where(data["labels"] != 0)
+    assert isinstance(view, QueryView) and view.is_view
+    assert "doubled" in view.tensors and "labels" in view.tensors
+    assert np.allclose(view.doubled.numpy().reshape(-1), data["score"][keep] * 2)
+    assert np.allclose(view["doubled"][1:3].numpy().reshape(-1), data["score"][keep][1:3] * 2)
+    # indexing the view keeps stored and computed columns aligned
+    sub = view[[2, 0]]
+    assert idx(sub) == [keep[2], keep[0]]
+    assert np.allclose(sub.doubled.numpy().reshape(-1), data["score"][[keep[2], keep[0]]] * 2)
+    row = view[1]
+    assert np.allclose(row.doubled.numpy(), data["score"][keep[1]] * 2)
+    assert row.labels.numpy().tolist() == [int(data["labels"][keep[1]])]
+
+
+def test_virtual_only_select(made):
+    ds, data = made
+    view = ds.query("select attrs['id'] as ident where labels == 3")
+    assert list(view.tensors) == ["ident"]
+    assert view.ident.list() == [f"id{i}" for i in where(data["labels"] == 3)]
+    assert len(view) == int((data["labels"] == 3).sum())
+
+
+def test_random_order_is_seedable(made):
+    ds, _ = made
+    deeplake.random.seed(7)
+    a = idx(ds.query("select * order by random()"))
+    deeplake.random.seed(7)
+    b = idx(ds.query("select * order by random()"))
+    deeplake.random.seed(None)
+    assert a == b and sorted(a) == list(range(N))
+
+
+# ---------------------------------------------------------------- caching
+def test_writes_are_seen_by_the_next_query(made):
+    ds, data = made
+    before = idx(ds.query("select * where labels == 'person'"))
+    ds.labels[0] = 4
+    after = idx(ds.query("select * where labels == 'person'"))
+    assert after == sorted(set(before) | {0})
+    ds.append({"labels": 4, "categories": [], "boxes": np.zeros((0, 4), np.float32), "emb": np.zeros(8, np.float32),
+               "captions": "new", "attrs": {"id": "new"}, "tags": [], "grp/score": 0.0})
+    assert idx(ds.query("select * where labels == 'person'"))[-1] == N
+    assert idx(ds.query("select * where attrs['id'] == 'new'")) == [N]
+    assert idx(ds.query("select * where captions == 'new'")) == [N]
+
+
+def test_local_dataset_reopened(tmp_path):
+    path = str(tmp_path / "ds")
+    _, data = build(deeplake.empty(path))
+    ds = deeplake.load(path, read_only=True)
+    assert idx(ds.query("select * where labels == 'car' and attrs['k'] == 1")) == [
+        i for i in range(N) if data["labels"][i] == 2 and i % 4 == 1
+    ]
+    assert idx(ds.query("select * where contains(captions, 'dog')")) == where(data["labels"] == 1)
+
+
+def test_source_reads_columns_in_executor_form(made):
+    ds, data = made
+    src = DatasetColumnSource(ds[[1, 5, 2]])
+    assert len(src) == 3
+    assert "grp/score" in src.column_names()
+    labels = src.read_column("labels")
+    assert isinstance(labels, np.ndarray) and labels.shape == (3, 1)
+    assert labels[:, 0].tolist() == data["labels"][[1, 5, 2]].tolist()
+    assert src.read_column("captions").tolist() == [data["captions"][i] for i in (1, 5, 2)]
+    assert src.read_column("attrs") == [data["attrs"][i] for i in (1, 5, 2)]
+    boxes = src.read_column("boxes")
+    assert [b.shape for b in boxes] == [data["boxes"][i].shape for i in (1, 5, 2)]
+    info = src.column_info("labels")
+    assert info.class_names == tuple(NAMES) and info.htype == "class_label" and info.sample_shape == (1,)
+    assert src.column_info("emb").sample_shape == (8,) and src.column_info("boxes").is_fixed_shape is False
+    assert src.read_shapes("boxes")[:, 0].tolist() == [len(data["boxes"][i]) for i in (1, 5, 2)]
+    assert src.read_column("labels") is labels  # cached per source
+
+
+# ------------------------------------------------------------------ errors
+def test_unknown_tensor_error_has_caret(made):
+    ds, _ = made
+    with pytest.raises(QueryNameError) as info:
+        ds.query("select * where lables == 1")
+    assert "lables" in str(info.value) and "^" in str(info.value)
+
+
+def test_syntax_error_has_caret(made):
+    ds, _ = made
+    with pytest.raises(QuerySyntaxError) as info:
+        ds.query("select * where labels == ")
+    text = str(info.value)
+    assert "^" in text and "line 1" in text
+    assert isinstance(info.value, InvalidQueryError) and isinstance(info.value, ValueError)
+
+
+def test_runtime_tensor_db_and_return_data_are_refused(made):
+    ds, _ = made
+    with pytest.raises(UnsupportedParameterException, match="Managed Tensor Database"):
+        ds.query("select * where labels == 0", runtime={"tensor_db": True})
+    with pytest.raises(ValueError, match="return_data"):
+        ds.query("select * where labels == 0", return_data=True)
+    assert len(ds.query("select * where labels == 0", runtime={"tensor_db": False})) >= 0
+
+
+def test_query_string_must_be_text(made):
+    ds, _ = made
+    with pytest.raises(TypeError):
+        ds.query(42)
+
+
+def test_long_query_text_is_shortened_on_the_view(made):
+    ds, _ = made
+    long_query = "select * where " + " or ".join(["labels == 1"] * 200)
+    view = ds.query(long_query)
+    assert len(view._query) == 1000 and view._query.endswith("...")
