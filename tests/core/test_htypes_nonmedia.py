@@ -72,7 +72,7 @@ def test_generic_every_numeric_dtype_roundtrip(tmp_path, dtype):
     got = again.numpy(aslist=True)
     assert [g.dtype for g in got] == [np.dtype(dtype)] * 4
     np.testing.assert_array_equal(np.stack(got[:3]), data)
-    assert got[3].shape == ()
+    assert got[3].shape == (1,)  # scalars are stored as 1-element samples
     assert again.shape == (4, None)
 
 

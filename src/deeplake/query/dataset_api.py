@@ -207,6 +207,10 @@ def _filter_rows(ds, function, rows, bar=None) -> List[bool]:
 
 
 def _filter_block(ds, function, start: int, stop: int) -> List[bool]:
+    for attr, default in (("_only", None), ("_pad", False)):
+        # an unpickled Dataset (process workers) may lack the view attributes
+        if attr not in vars(ds):
+            object.__setattr__(ds, attr, default)
     return _filter_rows(ds, function, range(start, stop))
 
 
