@@ -7,6 +7,7 @@ from deeplake.api.dataset import copy, dataset, delete, empty, exists, like, loa
 from deeplake.core.dataset import Dataset
 from deeplake.core.tensor import Tensor
 from deeplake.util.shape_interval import ShapeInterval
+from deeplake import random  # deeplake.random.seed (spec 27)
 
 __version__ = "3.8.22"
 

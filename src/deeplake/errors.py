@@ -526,3 +526,11 @@ class InvalidTransformDataset(TransformError):
 
 class TokenPermissionError(DeepLakeError, PermissionError):
     pass
+
+
+class SampleAppendingError(DeepLakeError, ValueError):
+    pass
+
+
+class TensorNotProvidedError(DeepLakeError, KeyError):
+    pass

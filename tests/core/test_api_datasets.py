@@ -276,7 +276,6 @@ def test_rename_missing_raises(tmp_path):
         deeplake.rename(str(tmp_path / "nope"), str(tmp_path / "new"))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: rename into another directory must raise RenameError")
 def test_rename_to_other_directory_raises(tmp_path):
     old = str(tmp_path / "a" / "old")
     _make(old)
@@ -386,7 +385,6 @@ def locked_by_other_process(tmp_path):
         proc.wait()
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: load(read_only=None) on a locked dataset must fall back to read-only")
 def test_second_writer_falls_back_to_read_only(locked_by_other_process):
     p, _ = locked_by_other_process
     ds = deeplake.load(p, verbose=False)
@@ -424,3 +422,13 @@ def test_killed_writer_does_not_block(locked_by_other_process):
     ds.x.append(5)
     ds.flush()
     assert deeplake.load(p, read_only=True, verbose=False).x.numpy().tolist() == [[0], [1], [2], [100], [5]]
+
+
+def test_lock_timeout_waits_then_raises(locked_by_other_process):
+    import time
+
+    p, _ = locked_by_other_process
+    start = time.monotonic()
+    with pytest.raises(LockedException):
+        deeplake.load(p, read_only=False, lock_timeout=1, verbose=False)
+    assert time.monotonic() - start >= 0.9

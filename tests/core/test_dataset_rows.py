@@ -57,7 +57,6 @@ def test_append_row(ds):
     assert len(ds) == 2
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: missing tensors in ds.append/extend must raise KeyError (got TensorMismatchError)")
 def test_append_missing_tensor_is_key_error(ds):
     with pytest.raises(KeyError):
         ds.append({"a": 1})
@@ -85,7 +84,6 @@ def test_append_empty_pads_other_tensors(ds):
     assert ds.a[1].numpy().shape == (0,)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: ds.append on tensors of unequal length must raise ValueError")
 def test_append_unequal_lengths_raises_value_error(ds):
     ds.a.append(1)
     with pytest.raises(ValueError):
@@ -93,14 +91,12 @@ def test_append_unequal_lengths_raises_value_error(ds):
     assert lengths(ds) == {"a": 1, "t": 0}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: append_empty on tensors of unequal length must raise ValueError")
 def test_append_empty_unequal_lengths_raises_value_error(ds):
     ds.a.append(1)
     with pytest.raises(ValueError):
         ds.append({"a": 2}, append_empty=True)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: ds.append(list) must raise SampleAppendingError (class missing)")
 def test_append_without_tensor_names(ds):
     with pytest.raises(Exception) as e:
         ds.append([1, "x"])
@@ -123,7 +119,6 @@ def test_extend_unequal_batch_raises_value_error(ds):
     assert lengths(ds) == {"a": 0, "t": 0}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: missing tensors in ds.append/extend must raise KeyError (got TensorMismatchError)")
 def test_extend_missing_tensor_is_key_error(ds):
     with pytest.raises(KeyError):
         ds.extend({"a": [1]})
@@ -282,7 +277,6 @@ def test_pop_errors():
     assert ds.a.numpy().ravel().tolist() == [1, 2, 3]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: ds.pop with duplicate indices must raise ValueError")
 def test_pop_duplicate_indices():
     ds = deeplake.empty("mem://rows_pop_dup", overwrite=True, verbose=False)
     ds.create_tensor("a")
@@ -292,7 +286,6 @@ def test_pop_duplicate_indices():
     assert ds.a.numpy().ravel().tolist() == [1, 2, 3]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: ds.pop() must use the longest tensor, not len(ds)")
 def test_pop_with_unequal_tensor_lengths():
     ds = deeplake.empty("mem://rows_pop_unequal", overwrite=True, verbose=False)
     ds.create_tensor("a")
@@ -317,3 +310,13 @@ def test_pop_persists(local):
     assert again.a.numpy().ravel().tolist() == [2]
     assert again.t.text() == ["y"]
     assert lengths(again) == {"a": 1, "lbl": 1, "t": 1, "g/arr": 1}
+
+
+def test_view_tensors_are_sliced(ds):
+    ds.extend({"a": [1, 2, 3, 4], "t": ["a", "b", "c", "d"]})
+    view = ds[1:3]
+    assert len(view) == 2
+    assert {k: len(v) for k, v in view.tensors.items()} == {"a": 2, "t": 2}
+    assert view.tensors["a"].numpy().ravel().tolist() == [2, 3]
+    assert view.t.text() == ["b", "c"]
+    assert ds[[3, 0]].t.text() == ["d", "a"]

@@ -352,3 +352,44 @@ def test_long_query_text_is_shortened_on_the_view(made):
     long_query = "select * where " + " or ".join(["labels == 1"] * 200)
     view = ds.query(long_query)
     assert len(view._query) == 1000 and view._query.endswith("...")
+
+
+def test_updated_text_and_json_are_seen(made):
+    ds, _ = made
+    assert idx(ds.query("select * where captions == 'changed'")) == []
+    ds.captions[1] = "changed"
+    ds.attrs[2] = {"id": "changed"}
+    assert idx(ds.query("select * where captions == 'changed'")) == [1]
+    assert idx(ds.query("select * where attrs['id'] == 'changed'")) == [2]
+
+
+def test_small_and_shuffled_views_read_the_right_rows(made):
+    ds, data = made
+    small = [17, 2]  # below the whole-tensor threshold: only these rows are read
+    assert idx(ds[small].query("select * where attrs['k'] >= 0")) == small
+    shuffled = list(range(N))[::-1]  # every row, reversed: read whole then gathered
+    view = ds[shuffled].query("select * where labels == 1")
+    assert idx(view) == [i for i in shuffled if data["labels"][i] == 1]
+    caps = DatasetColumnSource(ds[shuffled]).read_column("captions")
+    assert caps.tolist() == [data["captions"][i] for i in shuffled]
+
+
+def test_image_and_sequence_columns(tmp_path):
+    ds = deeplake.empty(str(tmp_path / "media"))
+    ds.create_tensor("images", htype="image", sample_compression="png")
+    ds.create_tensor("seq", htype="sequence[generic]", dtype="int64")
+    ds.images.extend([np.full((2 + i, 3, 3), i, np.uint8) for i in range(6)])
+    ds.seq.extend([np.arange(i + 1) for i in range(6)])
+    assert idx(ds.query("select * where shape(images)[0] > 4")) == [3, 4, 5]
+    assert idx(ds.query("select * where images[0, 0, 0] == 2")) == [2]
+    assert idx(ds.query("select * where shape(seq)[0] >= 5")) == [4, 5]
+
+
+def test_max_view_pads_short_tensors(made):
+    ds = deeplake.empty(f"mem://pad_{uuid.uuid4().hex}")
+    ds.create_tensor("a")
+    ds.create_tensor("b")
+    ds.a.extend([1, 2, 3, 4])
+    ds.b.extend([5, 6])
+    assert idx(ds.query("select * where a > 0")) == [0, 1]
+    assert len(ds.max_view.query("select * where a > 2")) == 2

@@ -89,7 +89,7 @@ def _chain(base, memory_cache_size, local_cache_size):
     return get_cache_chain(base, memory_cache_size, local_cache_size)
 
 
-def _open(path: str, base, *, read_only, memory_cache_size, local_cache_size, lock_enabled, lock_timeout,
+def _open(path: str, base, *, read_only, requested_read_only=None, memory_cache_size, local_cache_size, lock_enabled, lock_timeout,
           version: Optional[str], create: bool, verbose: bool, reset: bool = False) -> Dataset:
     storage = _chain(base, memory_cache_size, local_cache_size)
     ctx = DatasetContext(storage, path, read_only=bool(read_only))
@@ -109,7 +109,7 @@ def _open(path: str, base, *, read_only, memory_cache_size, local_cache_size, lo
                 f"Dataset at '{path}' has no dataset_meta.json for commit '{ctx.commit_id}'."
             ) from None
     if not ctx.read_only and lock_enabled:
-        _take_lock(state, lock_timeout, read_only)
+        _take_lock(state, lock_timeout, requested_read_only)
     ds = Dataset(state)
     if create:
         state.flush()
@@ -251,7 +251,8 @@ def load(path: PathLike, read_only: Optional[bool] = None, memory_cache_size: in
     _flush_same_path(_display_path(raw))
     if not _dataset_exists(base):
         raise DatasetHandlerError(f"No dataset exists at '{raw}'. Use deeplake.empty or deeplake.dataset to create one.")
-    ds = _open(_display_path(raw), base, read_only=bool(read_only) or base.read_only, memory_cache_size=memory_cache_size,
+    ds = _open(_display_path(raw), base, read_only=bool(read_only) or base.read_only, requested_read_only=read_only,
+               memory_cache_size=memory_cache_size,
                local_cache_size=local_cache_size, lock_enabled=lock_enabled, lock_timeout=lock_timeout,
                version=version, create=False, verbose=verbose, reset=reset)
     if check_integrity:
@@ -317,6 +318,10 @@ def rename(old_path: PathLike, new_path: PathLike, creds=None, token: Optional[s
     base = _base_storage(old_raw, creds, False)
     if not _dataset_exists(base):
         raise DatasetHandlerError(f"No dataset exists at '{old_raw}'.")
+    if "://" not in old_raw and os.path.dirname(os.path.abspath(os.path.expanduser(old_raw))) != os.path.dirname(
+        os.path.abspath(os.path.expanduser(new_raw))
+    ):
+        raise RenameError("Only the name of the dataset can change; use deeplake.copy to move it elsewhere.")
     if "://" in old_raw or "://" in new_raw:
         if old_raw.split("://")[0] != new_raw.split("://")[0]:
             raise RenameError("Renaming cannot move a dataset to another storage backend; use deeplake.copy.")
@@ -422,6 +427,8 @@ def dataset_getstate(ds: Dataset) -> dict:
         "commit_id": ds._ctx.commit_id,
         "group": ds._group,
         "index": ds._index.to_json(),
+        "only": ds._only,
+        "pad": ds._pad,
     }
 
 
@@ -438,3 +445,5 @@ def dataset_setstate(ds: Dataset, d: dict) -> None:
 
     object.__setattr__(ds, "_writer", DatasetWriter(ds))
     object.__setattr__(ds, "_schema", SchemaService(ds))
+    object.__setattr__(ds, "_only", tuple(d["only"]) if d.get("only") else None)
+    object.__setattr__(ds, "_pad", bool(d.get("pad", False)))

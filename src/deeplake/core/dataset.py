@@ -195,9 +195,7 @@ class Dataset:
     def __getitem__(self, item):
         if isinstance(item, str):
             full = self._full(item)
-            if self._state.meta.key_of(full) is not None and self._state.meta.key_of(full) not in self._state.meta.hidden_tensors or (
-                self._state.meta.key_of(full) is not None and item.split("/")[-1].startswith("_")
-            ):
+            if self._state.meta.key_of(full) is not None:
                 return self._tensor(full)
             if self._has_group(full):
                 return self._derive(self._index, full)
@@ -347,6 +345,13 @@ class Dataset:
     def append(self, sample: Dict[str, Any], skip_ok: bool = False, append_empty: bool = False) -> None:
         """Append one row: a dict of tensor name -> sample."""
         self._check_not_view("append to")
+        if not isinstance(sample, dict):
+            from deeplake.errors import SampleAppendingError
+
+            raise SampleAppendingError(
+                "Dataset.append expects a dict of tensor name -> sample, e.g. ds.append({'images': img, 'labels': 1}); "
+                "to append to one tensor use ds.<tensor>.append(sample)."
+            )
         self.extend({k: [v] for k, v in sample.items()}, skip_ok=skip_ok, append_empty=append_empty)
 
     def extend(self, samples: Dict[str, Any], skip_ok: bool = False, append_empty: bool = False,
@@ -385,6 +390,8 @@ class Dataset:
             index = n - 1
         idx = [index] if isinstance(index, (int, np.integer)) else list(index)
         idx = [int(i) for i in idx]
+        if len(set(idx)) != len(idx):
+            raise ValueError(f"Duplicate indices in pop({index!r}).")
         for i in idx:
             if not 0 <= i < n:
                 raise IndexError(f"Index {i} is out of range for dataset with max length {n}.")

@@ -33,15 +33,22 @@ def prepare_rows(ds, samples: Dict[str, Any], skip_ok: bool, append_empty: bool)
     n = next(iter(counts.values()), 0)
     rows = dict(samples)
     missing = [k for k in ds.tensors if k not in samples]
+    if not skip_ok:
+        lengths = {k: len(ds[k]) if hasattr(ds[k], "_engine") else 0 for k in list(samples) + missing}
+        if len(set(lengths.values())) > 1:
+            raise ValueError(
+                f"Cannot append rows: the tensors have unequal lengths {lengths}; "
+                f"pass skip_ok=True to append anyway."
+            )
     if missing:
         if append_empty:
             for k in missing:
                 tensors[k] = ds[k]
                 rows[k] = [None] * n
         elif not skip_ok:
-            from deeplake.errors import TensorMismatchError
+            from deeplake.errors import TensorNotProvidedError
 
-            raise TensorMismatchError(
+            raise TensorNotProvidedError(
                 f"Tensors {sorted(missing)} were not given samples; pass skip_ok=True to leave them "
                 f"shorter or append_empty=True to pad them with empty samples."
             )

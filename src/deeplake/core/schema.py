@@ -273,6 +273,10 @@ class SchemaService:
         new_full = self.ds._full(new_name)
         if full not in self.meta.groups:
             raise TensorGroupDoesNotExistError(f"Group '{full}' does not exist.")
+        if posixpath.dirname(full) != posixpath.dirname(new_full):
+            from deeplake.errors import RenameError
+
+            raise RenameError("Renaming a group cannot move it to another parent group.")
         if self.meta.key_of(new_full) is not None or new_full in self.meta.groups:
             raise TensorGroupAlreadyExistsError(f"'{new_full}' already exists.")
         prefix = full + "/"

@@ -117,12 +117,13 @@ class Tensor:
 
     @property
     def num_samples(self) -> int:
-        if self.index.is_trivial():
-            return self._stored_len()
-        return self.index.length(self._parent_len())
+        """Samples stored in the tensor (documented to ignore indexing; use len() for a view)."""
+        return self._stored_len()
 
     def __len__(self) -> int:
-        return self.num_samples
+        if self.index.is_trivial():
+            return self._parent_len()
+        return self.index.length(self._parent_len())
 
     @property
     def sample_indices(self):
@@ -146,6 +147,10 @@ class Tensor:
             return t
         if isinstance(item, str):
             raise InvalidKeyTypeError(f"Tensor '{self.name}' cannot be indexed by the string {item!r}.")
+        if item is Ellipsis or (isinstance(item, tuple) and any(x is Ellipsis for x in item)):
+            from deeplake.core.index import replace_ellipsis_with_slices
+
+            item = replace_ellipsis_with_slices(item, self.ndim)
         try:
             index = self.index.compose(item, self._parent_len())
         except (TypeError, ValueError) as e:
@@ -206,7 +211,8 @@ class Tensor:
         """The selected samples as one array, or a list when ``aslist``."""
         eng = self._engine
         values0 = self.index.values
-        if len(values0) == 1 and type(values0[0].value) is int and not aslist and not self.meta.is_sequence:
+        if (len(values0) == 1 and type(values0[0].value) is int and not aslist and not self.meta.is_sequence
+                and self._pad_to is None):
             if eng._fast is not None or eng.can_read_fast():
                 return eng.read_one_fixed(values0[0].value)
         indices = self._sample_indices()
@@ -326,6 +332,11 @@ class Tensor:
         """Stored bytes of a single sample (the compressed file for compressed tensors)."""
         if not self._is_single():
             raise ValueError("tobytes() needs a single sample, e.g. tensor[0].tobytes().")
+        if self.meta.chunk_compression is not None:
+            raise ValueError(
+                f"tobytes() is not available for tensor '{self.name}': its samples are compressed "
+                f"together per chunk ({self.meta.chunk_compression}), not one by one."
+            )
         idx = int(self._sample_indices()[0])
         return self._engine.read_bytes(idx)
 
@@ -369,8 +380,9 @@ class Tensor:
             if len(shapes):
                 lo, hi = shapes.min(axis=0), shapes.max(axis=0)
                 dims = tuple(int(a) if a == b else None for a, b in zip(lo, hi))
-            else:
-                dims = tuple(self.meta.max_shape) if False else (None,) * ndim_sample if ndim_sample else ()
+            else:  # an empty view: the tensor's own dims
+                lo, hi = self.meta.min_shape, self.meta.max_shape
+                dims = tuple(a if a == b else None for a, b in zip(lo, hi)) if lo else (None,) * ndim_sample
             dims = self._apply_sub_to_dims(dims)
         if self._is_single():
             return dims

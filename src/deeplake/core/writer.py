@@ -254,6 +254,26 @@ class DatasetWriter:
             ceng.update_encoded(indices, cb)
         for fn in plan.after:
             fn()
+        self.refresh_shape_stats(tensor)
+
+    def refresh_shape_stats(self, tensor) -> None:
+        """Recompute min/max shape after updates or pops (they can shrink)."""
+        eng = tensor._engine
+        n = eng.num_samples
+        if n == 0:
+            eng.meta["min_shape"], eng.meta["max_shape"] = [], []
+            return
+        shape_key = next((k for k, l in eng.meta.links.items() if l.get("extend") in ("extend_shape",)), None)
+        shapes = None
+        if shape_key is not None:
+            seng = self.ds._engine_for_key(shape_key)
+            if seng.num_samples == n and seng.can_read_fast():
+                shapes = seng.read_fixed(np.arange(n, dtype=np.int64))
+        if shapes is None:
+            shapes = eng.read_shapes(np.arange(n, dtype=np.int64))
+        if len(shapes) and shapes.shape[1]:
+            eng.meta["min_shape"] = [int(x) for x in shapes.min(axis=0)]
+            eng.meta["max_shape"] = [int(x) for x in shapes.max(axis=0)]
 
     def _merge_partial(self, tensor, indices, values):
         """Per-dimension assignment: read each whole sample, patch, write back."""
@@ -308,6 +328,7 @@ class DatasetWriter:
             targets = [t for t in targets if t < ceng.num_samples]
             if targets:
                 ceng.pop(targets)
+        self.refresh_shape_stats(tensor)
 
     def clear_tensor(self, tensor) -> None:
         eng = tensor._engine

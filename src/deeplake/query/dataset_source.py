@@ -29,6 +29,7 @@ from deeplake.query.source import JSON_HTYPES, TEXT_HTYPES, ColumnInfo
 # tensor: one sequential pass is cheaper than a gather, and reusable.
 _WHOLE_TENSOR_SHARE = 0.25
 _CACHE_BUDGET_BYTES = 1 << 30
+_SMALL_SAMPLE_ITEMS = 4096  # ragged numeric columns cached whole only below this sample size
 
 
 class _ColumnCache:
@@ -152,18 +153,19 @@ class DatasetColumnSource:
         return shapes
 
     def _padded(self, tensor) -> bool:
-        n = len(self.sample_indices)
-        return n > 0 and int(self.sample_indices.max()) >= tensor._stored_len()
+        if not self.ds._pad or self._length == 0:
+            return False
+        return int(self.sample_indices.max()) >= tensor._stored_len()
 
     def _read(self, name: str):
         tensor = self._tensors[name]
         meta = tensor.meta
-        indices = self.sample_indices
         if meta.is_sequence or tensor.is_link or self._padded(tensor):
             return self._read_through_tensor(tensor)
         engine = tensor._engine
         stored = engine.num_samples
-        if len(indices) and len(indices) >= _WHOLE_TENSOR_SHARE * stored:
+        count = self._length
+        if count and count >= _WHOLE_TENSOR_SHARE * stored and _cacheable(engine):
             token = _version_token(engine)
             whole = _CACHE.get(engine, token)
             if whole is None:
@@ -171,17 +173,16 @@ class DatasetColumnSource:
                 _CACHE.put(engine, token, whole)
             if self._covers_all(stored):
                 return whole
-            return _take(whole, indices)
-        return _decode(engine, indices)
+            return _take(whole, self.sample_indices)
+        return _decode(engine, self.sample_indices)
 
     def _covers_all(self, stored: int) -> bool:
         """Whether the view's rows are exactly 0..stored-1 in order."""
-        indices = self.sample_indices
-        if len(indices) != stored:
+        if self._length != stored:
             return False
-        entry = self.ds._index.values[0]
-        if entry.is_trivial():
+        if self.ds._index.values[0].is_trivial():
             return True
+        indices = self.sample_indices
         return stored == 0 or (indices[0] == 0 and indices[-1] == stored - 1 and bool(np.all(np.diff(indices) == 1)))
 
     def _read_through_tensor(self, tensor):
@@ -214,6 +215,17 @@ def _decode(engine, indices: np.ndarray):
     if engine.is_fixed_shape() and values and not engine.tiles.entries:
         return np.stack(values)
     return values
+
+
+def _cacheable(engine) -> bool:
+    """Columns worth decoding whole and keeping: not media or large samples."""
+    if engine.can_read_fast():
+        return True
+    htype = engine.meta.htype
+    if htype in TEXT_HTYPES or htype in JSON_HTYPES:
+        return _chunkwise_ok(engine)
+    max_shape = engine.meta.max_shape or [0]
+    return _chunkwise_ok(engine) and int(np.prod(max_shape)) <= _SMALL_SAMPLE_ITEMS
 
 
 def _chunkwise_ok(engine) -> bool:

@@ -156,7 +156,14 @@ class NumericCodec(Codec):
                 )
             return arr.dtype.newbyteorder("=") if arr.dtype.byteorder == ">" else arr.dtype
         if arr.dtype != dtype and from_numpy and arr.size:
-            if not np.can_cast(arr.dtype, dtype, casting="same_kind") and not (
+            if dtype.kind in "iu" and arr.dtype.kind in "iu" and not np.can_cast(arr.dtype, dtype):
+                info = np.iinfo(dtype)
+                if arr.min() < info.min or arr.max() > info.max:
+                    raise TensorDtypeMismatchError(
+                        f"Tensor '{self.meta.get('name')}' has dtype {dtype.name}; the sample holds values "
+                        f"outside [{info.min}, {info.max}]."
+                    )
+            elif not np.can_cast(arr.dtype, dtype, casting="same_kind") and not (
                 arr.dtype.kind in "biu" and dtype.kind in "f"
             ):
                 raise TensorDtypeMismatchError(
@@ -188,11 +195,12 @@ class NumericCodec(Codec):
                 f"tensor '{self.meta.get('name')}' got a ragged sample: {e}"
             ) from e
         if dtype is not None and arr.dtype != dtype and arr.dtype.kind in "biuf" and arr.size:
-            # python scalars/lists take the tensor's dtype when the values fit
-            cast = arr.astype(dtype)
-            if arr.dtype.kind == "f" and dtype.kind in "iu" and not np.array_equal(cast, arr):
+            # python scalars/lists take the tensor's dtype when every value survives the cast
+            with np.errstate(all="ignore"):
+                cast = arr.astype(dtype)
+            if dtype.kind in "biu" and not np.array_equal(cast, arr):
                 raise TensorDtypeMismatchError(
-                    f"Tensor '{self.meta.get('name')}' has dtype {dtype.name}; {s!r} would lose precision."
+                    f"Tensor '{self.meta.get('name')}' has dtype {dtype.name}; {s!r} does not fit in it."
                 )
             return cast, False
         return arr, False
