@@ -239,7 +239,9 @@ class Executor:
             rows = np.flatnonzero(mask).astype(np.int64)
         else:
             rows = np.arange(n, dtype=np.int64)
+        all_rows = bound.where is None  # lets ORDER BY read columns without a gather copy
         if bound.expand is not None:
+            all_rows = False
             rows = _expand(rows, bound.expand, n)
 
         groups = None
@@ -247,11 +249,12 @@ class Executor:
             groups = _group(rows, [to_keys(self.context(frame, rows).evaluate(e), len(rows), "GROUP BY")
                                    for e in bound.group_by])
             rows = np.array([g[0] for g in groups], dtype=np.int64)
+            all_rows = False
 
         order = None
         stop = None if bound.limit is None else (bound.offset or 0) + bound.limit
         if bound.order_by:
-            ctx = self.context(frame, rows)
+            ctx = self.context(frame, None if all_rows else rows)
             keys = []
             for e, desc in bound.order_by:
                 with _located(self.query, e):
