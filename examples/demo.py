@@ -1,7 +1,7 @@
 """Demo: build a dataset, read it back, and stream it in batches.
 
 Run with `bash scripts/demo.sh [path]` (default ./demo_data/demo_ds).
-Version control, TQL queries and the framework dataloaders are added to this
+Version control (commit) and the framework dataloaders are added to this
 demo as their issues land.
 """
 import sys
@@ -31,8 +31,13 @@ def main(path: str = "./demo_data/demo_ds") -> None:
     ds = deeplake.load(path, read_only=True)
     labels = ds.labels.numpy().ravel()
     print(f"reopened: {len(ds)} rows; label counts {np.bincount(labels).tolist()}")
-    dogs = [i for i, lab in enumerate(labels) if lab == 1]
-    print(f"rows labelled 'dog': {len(dogs)}; first image shape {ds.images[dogs[0]].numpy().shape}")
+    dogs = ds.query("SELECT * WHERE labels == 'dog'")
+    print(f"TQL: {len(dogs)} rows labelled 'dog'; first image shape {dogs.images[0].numpy().shape}")
+    q = ds.embeddings[0].numpy()
+    nearest = ds.query(
+        "SELECT * ORDER BY COSINE_SIMILARITY(embeddings, ARRAY[" + ",".join(f"{x:.5f}" for x in q) + "]) DESC LIMIT 3"
+    )
+    print(f"TQL: 3 nearest rows to row 0 by cosine similarity: {nearest.sample_indices.tolist()}")
 
     t0 = time.perf_counter()
     seen = 0
