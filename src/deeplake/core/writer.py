@@ -58,7 +58,8 @@ class DatasetWriter:
         samples = _as_sample_list(samples)
         if eng.meta.get("htype") is None and len(samples):
             self._decide_htype(eng, samples, plan)
-        htype_hook = self._coercer(tensor, plan)
+        numeric_array = isinstance(samples, np.ndarray) and samples.dtype.kind in "biuf"
+        htype_hook = None if numeric_array else self._coercer(tensor, plan)
         eng.coerce = htype_hook
         if eng.meta.is_sequence:
             items, lengths = [], []

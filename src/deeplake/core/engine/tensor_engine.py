@@ -519,27 +519,9 @@ class TensorEngine:
         if n == 0:
             return out
         enc = self.chunk_ids
+        if n > 1 and int(indices[-1]) - int(indices[0]) == n - 1 and np.all(np.diff(indices) == 1):
+            return self._read_contiguous(int(indices[0]), n, out, shape, dtype)
         rows, local = self._locate(indices)
-        if n > 1 and np.all(np.diff(indices) == 1):
-            # contiguous run: copy whole chunk ranges; chunks not yet in memory
-            # are read from storage straight into ``out``
-            per = out.itemsize * int(np.prod(shape, dtype=np.int64))
-            flat = out.reshape(-1).view(np.uint8) if out.size else None
-            pos = 0
-            bounds = np.flatnonzero(np.diff(rows)) + 1
-            starts = np.concatenate(([0], bounds))
-            ends = np.concatenate((bounds, [n]))
-            for a, b in zip(starts, ends):
-                cid = int(enc.rows[rows[a], 0])
-                lo, hi = int(local[a]), int(local[b - 1]) + 1
-                if cid not in self._chunks and self.meta.chunk_compression is None and per:
-                    self._read_range_into(cid, lo, hi, per, flat[pos * per : (pos + hi - lo) * per])
-                else:
-                    chunk = self.get_chunk(cid)
-                    arr = np.frombuffer(chunk.data, dtype=dtype).reshape((-1,) + shape)
-                    out[pos : pos + hi - lo] = arr[lo:hi]
-                pos += hi - lo
-            return out
         if n == 1:
             chunk = self.get_chunk(int(enc.rows[rows[0], 0]))
             arr = np.frombuffer(chunk.data, dtype=dtype).reshape((-1,) + shape)
@@ -550,6 +532,31 @@ class TensorEngine:
             arr = np.frombuffer(chunk.data, dtype=dtype).reshape((-1,) + shape)
             sel = rows == r
             out[sel] = arr[local[sel]]
+        return out
+
+    def _read_contiguous(self, first: int, n: int, out: np.ndarray, shape: tuple, dtype) -> np.ndarray:
+        """Samples first..first+n-1: one byte range per chunk, no per-sample index arrays."""
+        enc = self.chunk_ids
+        lasts = enc.last_indices
+        firsts = enc.first_indices()
+        per = out.itemsize * int(np.prod(shape, dtype=np.int64))
+        flat = out.reshape(-1).view(np.uint8) if out.size else None
+        r = int(np.searchsorted(lasts, first))
+        pos, idx, end = 0, first, first + n
+        while idx < end:
+            cid = int(enc.rows[r, 0])
+            lo = idx - int(firsts[r])
+            hi = min(int(lasts[r]), end - 1) - int(firsts[r]) + 1
+            k = hi - lo
+            if cid not in self._chunks and self.meta.chunk_compression is None and per:
+                self._read_range_into(cid, lo, hi, per, flat[pos * per : (pos + k) * per])
+            else:
+                chunk = self.get_chunk(cid)
+                arr = np.frombuffer(chunk.data, dtype=dtype).reshape((-1,) + shape)
+                out[pos : pos + k] = arr[lo:hi]
+            pos += k
+            idx += k
+            r += 1
         return out
 
     def _read_range_into(self, cid: int, lo: int, hi: int, per: int, dest) -> None:
