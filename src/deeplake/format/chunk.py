@@ -164,6 +164,10 @@ class Chunk:
 
     # --- (de)serialisation ---------------------------------------------
     def tobytes(self) -> bytes:
+        return b"".join([self.header_bytes(), self._encoded_data()])
+
+    def header_bytes(self) -> bytes:
+        """The header (version, shape info, byte positions) alone (FORMAT.md §3.1)."""
         shape_rows = self.shapes.rows if self.shapes.ndim is not None else np.zeros((0, 0))
         s_rows, s_cols = (shape_rows.shape if len(shape_rows) else (0, 0))
         omit_positions = self.is_tile or (
@@ -177,7 +181,6 @@ class Chunk:
             struct.pack("<I", len(bp_rows)),
             np.ascontiguousarray(bp_rows, dtype="<u4").tobytes(),
         ]
-        header.append(self._encoded_data())
         return b"".join(header)
 
     def _encoded_data(self) -> bytes:

@@ -156,6 +156,11 @@ class StorageProvider(ABC, MutableMapping):
         buffer[start:end] = value
         self[path] = bytes(buffer)
 
+    def write_parts(self, path: str, parts) -> None:
+        """Store the concatenation of ``parts``; backends that can write
+        several buffers at once override this to skip the join."""
+        self[path] = b"".join(bytes(p) if not isinstance(p, (bytes, bytearray, memoryview)) else p for p in parts)
+
     def read_into(self, path: str, buffer, start_byte: int = 0) -> int:
         """Copy the object's bytes from ``start_byte`` into ``buffer`` (a writable
         buffer); returns the number of bytes copied. Backends that can read

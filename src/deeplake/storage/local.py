@@ -145,23 +145,34 @@ class LocalProvider(StorageProvider):
     # -- writes ------------------------------------------------------------
 
     def __setitem__(self, path: str, value: bytes) -> None:
+        self._write(path, (value,))
+
+    def write_parts(self, path: str, parts) -> None:
+        """Write the concatenation of ``parts`` (buffers) without joining them in memory."""
+        self._write(path, parts)
+
+    def _write(self, path: str, parts) -> None:
         if self._read_only:
             self.check_readonly()
         _check_key(path)
         full = self._base + path
         temp = f"{full}.{os.getpid()}-{threading.get_ident()}-{next(_temp_counter)}{TEMP_SUFFIX}"
         try:
-            f = open(temp, "wb")
+            f = open(temp, "wb", buffering=0)
         except FileNotFoundError:
             self._make_parent(full)
-            f = open(temp, "wb")
+            f = open(temp, "wb", buffering=0)
         except NotADirectoryError:
             raise FileAtPathException(
                 f"Cannot write '{path}': a file stands where a folder of its path should be."
             ) from None
         try:
             with f:
-                f.write(value)
+                for part in parts:
+                    view = memoryview(part).cast("B")
+                    done = 0
+                    while done < len(view):  # raw writes may be partial
+                        done += f.write(view[done:])
             os.replace(temp, full)
         except BaseException as err:
             try:

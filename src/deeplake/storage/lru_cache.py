@@ -202,6 +202,17 @@ class LRUCache(StorageProvider):
                 value = self.next_storage.get_bytes(path, start_byte, end_byte)
         return value
 
+    def write_parts(self, path: str, parts) -> None:
+        """Written through to the next layer (large chunk data is not kept in memory)."""
+        self.check_readonly()
+        if self.next_storage is None:
+            self[path] = b"".join(parts)
+            return
+        if path in self._lru or path in self._objects:
+            self[path] = b"".join(parts)
+            return
+        self.next_storage.write_parts(path, parts)
+
     def read_into(self, path: str, buffer, start_byte: int = 0) -> int:
         """From the cache when held (or dirty) there, else forwarded without filling the cache."""
         value = self._cached(path, start_byte or None, None)

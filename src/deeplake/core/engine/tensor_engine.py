@@ -251,10 +251,23 @@ class TensorEngine:
                     chunk = None
                     continue
             k = min(k, n - done)
-            chunk.append_uniform(buf[done * per : (done + k) * per], k, shape)
+            if chunk.num_samples == 0 and done + k < n and self.meta.chunk_compression is None:
+                # a chunk filled entirely from the caller's buffer goes straight
+                # to storage: no copy into a chunk buffer, no join at flush
+                self._write_through(cid, buf[done * per : (done + k) * per], k, shape, per)
+            else:
+                chunk.append_uniform(buf[done * per : (done + k) * per], k, shape)
             self.chunk_ids.register_samples(cid, k)
             done += k
             chunk = None if done < n else chunk
+
+    def _write_through(self, cid: int, data, k: int, shape, per: int) -> None:
+        chunk = self._chunks.pop(cid)
+        self._dirty_chunks.pop(cid, None)
+        chunk.shapes.register(shape, k)
+        chunk.byte_positions.register(per, k)
+        name = keys.chunk_name_from_id(cid)
+        self._storage.write_parts(keys.chunk_key(self.ctx.commit_id, self.key, name), (chunk.header_bytes(), data))
 
     def _append_each(self, buffers, shapes, first_index: int) -> None:
         cid, chunk = self._last_chunk_for_append()
