@@ -43,6 +43,7 @@ class TensorEngine:
         self._encoders_dirty = False
         self._info_dirty = False
         self.coerce = None  # htype hook installed by the tensor facade
+        self._tiles_written: Optional[bytes] = None  # last tile encoder bytes this engine wrote
         self._fast = None  # cached (row lasts list, row firsts, chunk ids, shape, dtype) for fast reads
         self.codec = make_codec(self.meta)
         ctx.engines[key] = self
@@ -117,6 +118,7 @@ class TensorEngine:
         self._chunks.clear()
         self._dirty_chunks.clear()
         self._encoders_dirty = self._info_dirty = False
+        self._tiles_written = None
         self.codec = make_codec(self.meta, self.coerce)
 
     # --------------------------------------------------------------- sizing
@@ -645,7 +647,10 @@ class TensorEngine:
         if self._encoders_dirty or self.meta.is_dirty:
             if len(self.chunk_ids) or self.meta.length == 0 and self._chunk_ids is not None:
                 storage[keys.chunk_id_encoder_key(cid_, self.key)] = self.chunk_ids.tobytes()
-            storage[keys.tile_encoder_key(cid_, self.key)] = self.tiles.tobytes()
+            tiles = self.tiles.tobytes()
+            if tiles != self._tiles_written:  # usually unchanged: skip the rewrite
+                storage[keys.tile_encoder_key(cid_, self.key)] = tiles
+                self._tiles_written = tiles
             if self.meta.is_sequence:
                 storage[keys.sequence_encoder_key(cid_, self.key)] = self.sequences.tobytes()
             if self.meta.is_link:
