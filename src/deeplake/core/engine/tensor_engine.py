@@ -44,6 +44,7 @@ class TensorEngine:
         self._info_dirty = False
         self.coerce = None  # htype hook installed by the tensor facade
         self._tiles_written: Optional[bytes] = None  # last tile encoder bytes this engine wrote
+        self._header_lengths: Dict[int, int] = {}  # chunk id -> header size, for ranged sample reads
         self._fast = None  # cached (row lasts list, row firsts, chunk ids, shape, dtype) for fast reads
         self.codec = make_codec(self.meta)
         ctx.engines[key] = self
@@ -497,6 +498,7 @@ class TensorEngine:
         without numpy call overhead; rebuilt after any write."""
         f = self._fast
         if f is None:
+            self._header_lengths.clear()  # chunks may have been rewritten since
             enc = self.chunk_ids
             lasts = enc.last_indices.tolist()
             firsts = enc.first_indices().tolist()
@@ -511,9 +513,32 @@ class TensorEngine:
         cid = ids[r]
         arr = arrays.get(cid)
         if arr is None:
+            per = dtype.itemsize * int(np.prod(shape, dtype=np.int64))
+            if cid not in self._chunks and self.meta.chunk_compression is None and per >= 1024:
+                # large samples: fetch just this sample's bytes, not the whole chunk
+                return self._read_sample_range(cid, index - firsts[r], per, shape, dtype)
             chunk = self.get_chunk(cid)
             arr = arrays[cid] = np.frombuffer(chunk.data, dtype=dtype).reshape((-1,) + shape)
         return arr[index - firsts[r]].copy()
+
+    def _read_sample_range(self, cid: int, local: int, per: int, shape, dtype) -> np.ndarray:
+        from deeplake.format.chunk import header_length
+
+        hlens = self._header_lengths
+        name = keys.chunk_name_from_id(cid)
+        skey = self.ctx.chunk_storage_key(self.key, name)
+        hlen = hlens.get(cid)
+        if hlen is None:
+            prefix = self._storage.get_bytes(skey, 0, 4096)
+            hlen = header_length(prefix)
+            if hlen is None or hlen > len(prefix):
+                hlen = header_length(self._storage[skey])
+            hlens[cid] = hlen
+        out = np.empty(shape, dtype=dtype)
+        got = self._storage.read_into(skey, out.reshape(-1).view(np.uint8), hlen + local * per)
+        if got != per:
+            raise SampleReadError(f"Chunk '{name}' of tensor '{self.key}' is shorter than its index says.")
+        return out
 
     def can_read_fast(self) -> bool:
         return (
