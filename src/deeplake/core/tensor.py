@@ -215,6 +215,13 @@ class Tensor:
                 and self._pad_to is None):
             if eng._fast is not None or eng.can_read_fast():
                 return eng.read_one_fixed(values0[0].value)
+        v0 = values0[0].value
+        if (type(v0) is slice and not aslist and not self.meta.is_sequence and self._pad_to is None
+                and eng.can_read_fast()):
+            start, stop, step = v0.indices(self._parent_len())
+            if step == 1:  # a plain range: no per-sample index array
+                arr = eng.read_fixed_range(start, max(start, stop))
+                return self._apply_sub(arr) if len(values0) > 1 else arr
         indices = self._sample_indices()
         sub = self.index.values[1:]
         padded = self._pad_to is not None and len(indices) and indices.max() >= self._stored_len()

@@ -574,6 +574,15 @@ class TensorEngine:
             out[sel] = arr[local[sel]]
         return out
 
+    def read_fixed_range(self, start: int, stop: int) -> np.ndarray:
+        """Samples start..stop-1 of a fixed-shape numeric tensor."""
+        shape = tuple(self.meta.min_shape)
+        out = np.empty((stop - start,) + shape, dtype=self.np_dtype)
+        if stop > start:
+            self.check_indices(np.asarray([start, stop - 1]))
+            self._read_contiguous(start, stop - start, out, shape, self.np_dtype)
+        return out
+
     def _read_contiguous(self, first: int, n: int, out: np.ndarray, shape: tuple, dtype) -> np.ndarray:
         """Samples first..first+n-1: one byte range per chunk, no per-sample index arrays."""
         enc = self.chunk_ids
