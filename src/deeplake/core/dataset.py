@@ -234,8 +234,8 @@ class Dataset:
         )
 
     def __setitem__(self, item, value):
-        if isinstance(item, str):
-            self[item]._update(value) if isinstance(self[item], Tensor) else None
+        if isinstance(item, str) and isinstance(self[item], Tensor):
+            self[item]._update(value)
             return
         raise TypeError("Assign to tensors, e.g. ds.labels[0] = 1, or use ds[i].update({...}).")
 
@@ -375,7 +375,7 @@ class Dataset:
             saved = {k: t.numpy(aslist=True) for k, t in tensors.items()}
             try:
                 for k, v in sample.items():
-                    tensors[k]._update(v) if False else self._writer.update_tensor(tensors[k], v)
+                    self._writer.update_tensor(tensors[k], v)
             except Exception:
                 for k, old in saved.items():
                     with contextlib.suppress(Exception):
@@ -464,9 +464,6 @@ class Dataset:
         from deeplake.api.dataset import close_dataset
 
         close_dataset(self)
-
-    def __del__(self):
-        pass
 
     def __getstate__(self):
         from deeplake.api.dataset import dataset_getstate

@@ -209,15 +209,11 @@ class SchemaService:
             meta.tensors.remove(key)
         if key in meta.hidden_tensors:
             meta.hidden_tensors.remove(key)
-        ctx = self.state.ctx
-        if ctx.commit_id == "firstdbf9474d461a19e9333c2fd19b46115348f" or True:
-            # files of the current node only; ancestors keep theirs (FORMAT.md §4.5)
-            from deeplake.format import keys
+        # files of the current node only; ancestors keep theirs (FORMAT.md §4.5)
+        from deeplake.format import keys
 
-            try:
-                ctx.storage.clear(prefix=keys.tensor_prefix(ctx.commit_id, key))
-            except Exception:
-                pass
+        ctx = self.state.ctx
+        ctx.storage.clear(prefix=keys.tensor_prefix(ctx.commit_id, key).rstrip("/"))
         self.state.drop_engine(key)
 
     def delete_group(self, name: str, large_ok: bool = False) -> None:

@@ -184,14 +184,9 @@ class Tensor:
         if self.meta.is_sequence:
             out = []
             for start, end in self._item_indices_of_sequences(indices):
-                items = np.arange(start, end, dtype=np.int64)
-                out.append(self._decode_list(eng, items))
+                out.append(eng.read_many(np.arange(start, end, dtype=np.int64)))
             return out
         return eng.read_many(indices)
-
-    def _decode_list(self, eng, items):
-        vals = eng.read_many(items)
-        return vals
 
     def _wrap_text_like(self, v):
         htype = self.meta.htype
@@ -280,10 +275,6 @@ class Tensor:
         from deeplake.core.linked import read_linked_samples
 
         return read_linked_samples(self, indices)
-
-    @property
-    def data_dict_keys(self):
-        return ("value",)
 
     def data(self, aslist: bool = False, fetch_chunks: bool = False) -> dict:
         """Values in the shape the htype suggests: {'value': ..., 'text': ...}."""

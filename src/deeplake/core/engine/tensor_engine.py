@@ -707,12 +707,6 @@ class TensorEngine:
         self.meta.is_dirty = True
 
 
-def read_fixed_or_none(engine: TensorEngine, indices: np.ndarray):
-    if engine.can_read_fast():
-        return engine.read_fixed(indices)
-    return None
-
-
 def stack_or_raise(values: List[Any], key: str, index_desc) -> np.ndarray:
     shapes = {getattr(v, "shape", None) for v in values}
     if len(shapes) > 1:
