@@ -94,6 +94,8 @@ def _open(path: str, base, *, read_only, requested_read_only=None, memory_cache_
     storage = _chain(base, memory_cache_size, local_cache_size)
     ctx = DatasetContext(storage, path, read_only=bool(read_only))
     state = DatasetState(ctx, memory_cache_bytes=int(memory_cache_size * MB))
+    state.user_read_only = bool(requested_read_only)
+    state.lock_enabled = bool(lock_enabled)
     if create:
         ctx.vc_info = empty_version_control_info()
         state.meta = DatasetMeta()
@@ -141,6 +143,7 @@ def _take_lock(state: DatasetState, timeout, read_only_requested) -> None:
     try:
         state.lock = lock_dataset(ctx.storage.next_storage if hasattr(ctx.storage, "next_storage") else ctx.storage,
                                   version, timeout=timeout, owner=state)
+        state.lock_version = version
     except LockedException:
         if read_only_requested is False:
             raise
@@ -153,7 +156,7 @@ def _release_lock(state: DatasetState) -> None:
     from deeplake.storage.lock import unlock_dataset
 
     ctx = state.ctx
-    version = None if ctx.commit_id == FIRST_COMMIT_ID else ctx.commit_id
+    version = getattr(state, "lock_version", None)
     base = ctx.storage.next_storage if hasattr(ctx.storage, "next_storage") else ctx.storage
     try:
         unlock_dataset(base, version, owner=state)

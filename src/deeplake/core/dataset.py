@@ -475,6 +475,63 @@ class Dataset:
 
         dataset_setstate(self, state)
 
+    # ------------------------------------------------------------ version control
+    def commit(self, message: Optional[str] = None, allow_empty: bool = False) -> str:
+        """Store a snapshot of the dataset; returns the commit id."""
+        from deeplake.version_control import history
+
+        return history.commit(self._state, message, allow_empty)
+
+    def checkout(self, address: str, create: bool = False, reset: bool = False) -> Optional[str]:
+        """Move to a branch or commit (``create=True`` makes a new branch here)."""
+        from deeplake.version_control import history
+
+        return history.checkout(self._state, address, create, reset)
+
+    @property
+    def commit_id(self) -> Optional[str]:
+        from deeplake.version_control import history
+
+        return history.commit_id(self._ctx)
+
+    @property
+    def pending_commit_id(self) -> str:
+        return self._ctx.commit_id
+
+    @property
+    def branch(self) -> str:
+        return self._ctx.branch
+
+    @property
+    def branches(self) -> List[str]:
+        return list(self._ctx.vc_info["branches"])
+
+    @property
+    def commits(self) -> List[Dict]:
+        from deeplake.version_control import history
+
+        return history.commits(self._ctx)
+
+    @property
+    def has_head_changes(self) -> bool:
+        from deeplake.version_control import history
+
+        return history.has_head_changes(self._state)
+
+    @property
+    def is_head_node(self) -> bool:
+        return self._ctx.is_head()
+
+    def get_commit_details(self, commit_id) -> Dict:
+        from deeplake.version_control import history
+
+        return history.commit_details(self._ctx, commit_id)
+
+    def log(self) -> None:
+        from deeplake.version_control import history
+
+        print(history.log_text(self._ctx))
+
     # ------------------------------------------------------------ queries
     def query(self, query_string: str, runtime: Optional[Dict] = None, return_data: bool = False):
         """Run a TQL query; returns a view (or the data when ``return_data``)."""

@@ -28,6 +28,8 @@ class DatasetState:
         self._meta_dirty = False
         self.memory_cache_bytes = memory_cache_bytes
         self.lock = None
+        self.user_read_only = False  # opened with read_only=True: never becomes writable
+        self.lock_enabled = True
         self.write_depth = 0
         self.last_flush = 0.0
         self.pending_version_info = False
@@ -133,6 +135,15 @@ class DatasetState:
         budget = self.memory_cache_bytes
         for eng in self._engines_strong.values():
             eng.invalidate_cache(budget)
+
+    def relock(self) -> None:
+        """Hold the writer lock of the node now being written (FORMAT.md §1.9)."""
+        if not self.lock_enabled:
+            return
+        from deeplake.api.dataset import _release_lock, _take_lock
+
+        _release_lock(self)
+        _take_lock(self, 0, False)
 
     def maybe_flush(self) -> None:
         """After a top-level write outside ``with ds:``, persist it."""
