@@ -1,8 +1,8 @@
 """Demo: build a dataset, read it back, and stream it in batches.
 
 Run with `bash scripts/demo.sh [path]` (default ./demo_data/demo_ds).
-Version control (commit) and the framework dataloaders are added to this
-demo as their issues land.
+The framework dataloaders (ds.pytorch / ds.dataloader) join this demo when
+their issue lands; until then it streams with plain batched reads.
 """
 import sys
 import time
@@ -25,8 +25,13 @@ def main(path: str = "./demo_data/demo_ds") -> None:
             "labels": rng.integers(0, 3, n).astype(np.uint32),
             "embeddings": rng.standard_normal((n, 64)).astype(np.float32),
         })
-    print(ds)
+    first = ds.commit("initial 200 rows")
+    ds.labels[0] = "bird"
+    second = ds.commit("relabel row 0")
+    print(f"commits: {first[:8]} -> {second[:8]} on branch '{ds.branch}'")
     ds.summary()
+    old = deeplake.load(f"{path}@{first}", read_only=True)
+    print(f"row 0 label at first commit: {old.labels[0].data()['text']}, now: {ds.labels[0].data()['text']}")
 
     ds = deeplake.load(path, read_only=True)
     labels = ds.labels.numpy().ravel()
