@@ -499,6 +499,6 @@ class Tensor:
         return arr if dtype is None else arr.astype(dtype)
 
     def modified_samples(self, target_id=None, return_indexes=False):
-        from deeplake.version_control.diff import modified_samples
-
-        return modified_samples(self, target_id, return_indexes)
+        raise NotImplementedError(
+            "Tensor.modified_samples needs version-control diffs, which are not implemented yet."
+        )
