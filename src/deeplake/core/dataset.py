@@ -149,7 +149,8 @@ class Dataset:
     def _visible_names(self, include_hidden: bool = False) -> List[str]:
         meta = self._state.meta
         names = meta.all_names() if include_hidden else meta.visible_names()
-        names = sorted(names, key=lambda n: list(meta.tensor_names).index(n))
+        position = {n: i for i, n in enumerate(meta.tensor_names)}
+        names = sorted(names, key=position.__getitem__)
         if self._only is not None:
             names = [n for n in names if n in self._only]
         if not self._group:

@@ -264,6 +264,8 @@ class DatasetWriter:
         if n == 0:
             eng.meta["min_shape"], eng.meta["max_shape"] = [], []
             return
+        if eng.is_fixed_shape():
+            return  # every sample already has the one shape: nothing can shrink
         shape_key = next((k for k, l in eng.meta.links.items() if l.get("extend") in ("extend_shape",)), None)
         shapes = None
         if shape_key is not None:
