@@ -357,6 +357,17 @@ def copy(src, dest: PathLike, runtime=None, tensors=None, overwrite: bool = Fals
                              progressbar=progressbar)
 
 
+def deepcopy(src, dest: PathLike, runtime=None, tensors=None, overwrite: bool = False, src_creds=None,
+             dest_creds=None, token=None, num_workers: int = 0, scheduler: str = "threaded",
+             progressbar: bool = True, public: bool = False, verbose: bool = True):
+    """Copy a dataset with its whole version history."""
+    from deeplake.core.copying import deepcopy_dataset
+
+    src_ds = src if isinstance(src, Dataset) else load(src, read_only=True, creds=src_creds)
+    return deepcopy_dataset(src_ds, dest, tensors=tensors, overwrite=overwrite, creds=dest_creds,
+                            num_workers=num_workers, scheduler=scheduler, progressbar=progressbar)
+
+
 def copy_dataset_view(ds: Dataset, dest: PathLike, tensors=None, overwrite=False, creds=None, progressbar=True):
     """Copy the rows of ``ds`` (a dataset or view) into a new dataset, without history."""
     from deeplake.core.copying import copy_rows

@@ -11,6 +11,7 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 
 import numpy as np
 
+from deeplake.core.dataset_ops import DatasetOpsMixin
 from deeplake.core.index import Index
 from deeplake.core.schema import SchemaService
 from deeplake.core.state import DatasetState
@@ -26,7 +27,7 @@ from deeplake.errors import (
 _OWN_ATTRS = frozenset(("_state", "_group", "_index", "_writer", "_schema", "_view_base", "_only", "_pad"))
 
 
-class Dataset:
+class Dataset(DatasetOpsMixin):
     """A Deep Lake dataset, group or view (spec 19.1)."""
 
     def __init__(self, state: DatasetState, group: str = "", index: Optional[Index] = None):

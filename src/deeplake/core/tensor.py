@@ -498,7 +498,8 @@ class Tensor:
         arr = self.numpy()
         return arr if dtype is None else arr.astype(dtype)
 
-    def modified_samples(self, target_id=None, return_indexes=False):
-        raise NotImplementedError(
-            "Tensor.modified_samples needs version-control diffs, which are not implemented yet."
-        )
+    def modified_samples(self, target_id: Optional[str] = None, return_indexes: Optional[bool] = False):
+        """A view of the samples changed since ``target_id`` (default: the previous commit)."""
+        from deeplake.version_control.diff import modified_samples
+
+        return modified_samples(self, target_id, return_indexes)
