@@ -102,6 +102,9 @@ def _open(path: str, base, *, read_only, requested_read_only=None, memory_cache_
         state.mark_meta_dirty()
         state.pending_version_info = True
     else:
+        from deeplake.storage.journal import recover
+
+        recover(base)  # a flush cut short by a dead writer is completed first
         ctx.load_version_info()
         _checkout_address(ctx, version)
         try:

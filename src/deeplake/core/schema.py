@@ -195,10 +195,14 @@ class SchemaService:
         if key is None:
             raise TensorDoesNotExistError(f"Tensor '{full}' does not exist.")
         eng = self.state.engine(key)
-        for k in [key, *eng.meta.links]:
+        created_here = eng.diff.created  # deleting a tensor born in this node leaves no record
+        doomed = [key, *eng.meta.links]
+        for k in doomed:
             self._forget(k)
-        self.state.diff.delete(full)
+        if not created_here:
+            self.state.diff.delete(full)
         self.state.mark_meta_dirty()
+        self._remove_files(doomed)
 
     def _forget(self, key: str) -> None:
         meta = self.meta
@@ -209,26 +213,35 @@ class SchemaService:
             meta.tensors.remove(key)
         if key in meta.hidden_tensors:
             meta.hidden_tensors.remove(key)
-        # files of the current node only; ancestors keep theirs (FORMAT.md §4.5)
+        self.state.drop_engine(key)
+
+    def _remove_files(self, tensor_keys) -> None:
+        """Delete the files of forgotten tensors, after the meta that drops them
+        has landed, so a crash in between leaves only unreferenced files."""
         from deeplake.format import keys
 
+        self.state.flush()
         ctx = self.state.ctx
-        ctx.storage.clear(prefix=keys.tensor_prefix(ctx.commit_id, key).rstrip("/"))
-        self.state.drop_engine(key)
+        for key in tensor_keys:
+            # files of the current node only; ancestors keep theirs (FORMAT.md §4.5)
+            ctx.storage.clear(prefix=keys.tensor_prefix(ctx.commit_id, key).rstrip("/"))
 
     def delete_group(self, name: str, large_ok: bool = False) -> None:
         full = self.ds._full(name)
         if full not in self.meta.groups:
             raise TensorGroupDoesNotExistError(f"Group '{full}' does not exist.")
         prefix = full + "/"
+        doomed = []
         for n in [n for n in self.meta.visible_names() if n.startswith(prefix)]:
             key = self.meta.key_of(n)
             eng = self.state.engine(key)
+            doomed += [key, *eng.meta.links]
             for k in [key, *eng.meta.links]:
                 self._forget(k)
             self.state.diff.delete(n)
         self.meta.groups = [g for g in self.meta.groups if g != full and not g.startswith(prefix)]
         self.state.mark_meta_dirty()
+        self._remove_files(doomed)
 
     def rename_tensor(self, name: str, new_name: str):
         full = self.ds._full(name)

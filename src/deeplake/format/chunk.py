@@ -56,6 +56,7 @@ class Chunk:
         "compression",
         "dtype",
         "version",
+        "grown_only",
     )
 
     def __init__(
@@ -76,6 +77,8 @@ class Chunk:
         self.is_dirty = False
         self.is_tile = False
         self.version = version
+        # True while the stored copy is a prefix of this one (see storage.journal)
+        self.grown_only = False
 
     # --- data access -------------------------------------------------
     @property
@@ -127,6 +130,8 @@ class Chunk:
 
     def replace_samples(self, new_buffers: dict, new_shapes: dict) -> None:
         """Splice new bytes for some local indices (``left + new + right``)."""
+        if self._overwrite_same_size(new_buffers, new_shapes):
+            return
         sizes = self.byte_positions.sizes()
         shapes = self.shapes.all_shapes()
         old = memoryview(self._data)
@@ -147,6 +152,25 @@ class Chunk:
         self.byte_positions.set_sizes(sizes)
         self.shapes.set_all_shapes(shapes)
         self.is_dirty = True
+        self.grown_only = False
+
+    def _overwrite_same_size(self, new_buffers: dict, new_shapes: dict) -> bool:
+        """A few updates keeping each sample's size and shape overwrite bytes in
+        place, leaving the encoders as they are (no whole-chunk table rebuild)."""
+        if len(new_buffers) > 64:
+            return False
+        spots = []
+        for i, buf in new_buffers.items():
+            start, end = self.byte_positions.position(int(i))
+            if end - start != len(buf) or tuple(self.shapes.shape_of(int(i))) != tuple(new_shapes[i]):
+                return False
+            spots.append((start, end, buf))
+        data = self._data = bytearray(self._data)  # a fresh buffer: arrays already read keep old values
+        for start, end, buf in spots:
+            data[start:end] = buf
+        self.is_dirty = True
+        self.grown_only = False
+        return True
 
     def pop_samples(self, local_indices) -> None:
         local_indices = sorted(set(int(i) for i in local_indices))
@@ -161,6 +185,7 @@ class Chunk:
         self.byte_positions.set_sizes(sizes[keep])
         self.shapes.set_all_shapes(shapes[keep])
         self.is_dirty = True
+        self.grown_only = False
 
     # --- (de)serialisation ---------------------------------------------
     def tobytes(self) -> bytes:
@@ -241,4 +266,5 @@ class Chunk:
             if n == 1:
                 chunk.byte_positions.register(len(chunk._data))
                 chunk.is_tile = True
+        chunk.grown_only = True
         return chunk

@@ -68,4 +68,8 @@ def get_cache_chain(
             local_cache_dir = os.path.join(prefix, _cache_folder_name(base.root))
         disk = LocalProvider(local_cache_dir)
         next_storage = LRUCache(disk, base, int(local_cache_size_mb * MB))
-    return LRUCache(MemoryProvider(), next_storage, int(memory_cache_size_mb * MB))
+    top = LRUCache(MemoryProvider(), next_storage, int(memory_cache_size_mb * MB))
+    lowest = top if next_storage is base else next_storage
+    # a flush over storage that outlives the process lands whole (storage.journal)
+    lowest.journaled = not isinstance(base, MemoryProvider)
+    return top

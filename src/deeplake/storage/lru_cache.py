@@ -86,6 +86,8 @@ class LRUCache(StorageProvider):
         self.next_storage = next_storage
         self.cache_size = int(cache_size)
         self.autoflush = False
+        # set by the factory over persistent storage: flushes land whole
+        self.journaled = False
         self._read_only = bool(next_storage is not None and next_storage.read_only)
         self._reset()
 
@@ -447,15 +449,43 @@ class LRUCache(StorageProvider):
         return data + meta
 
     def flush(self) -> None:
-        """Write every dirty entry to the next layer, then flush that layer."""
+        """Write every dirty entry to the next layer, then flush that layer.
+
+        Over persistent storage (``journaled``), a flush lands as a whole:
+        see ``deeplake.storage.journal``.
+        """
         with self._mutex:
             entries = self._dirty_entries()
             if entries:
                 self.check_readonly()
-                for path, value in entries:
-                    self._forward_value(path, value)
+                if self.journaled and not isinstance(self.next_storage, LRUCache):
+                    self._flush_journaled(entries)
+                else:
+                    for path, value in entries:
+                        self._forward_value(path, value)
         if self.next_storage is not None:
             self.next_storage.flush()
+
+    def _flush_journaled(self, entries) -> None:
+        from deeplake.storage import journal
+
+        below = self.next_storage
+        direct, together = [], []
+        for path, value in entries:
+            if journal.needs_journal(path, value, below.__contains__):
+                together.append((path, value))
+            else:
+                direct.append((path, value))
+        for path, value in direct:
+            self._forward_value(path, value)
+        journal.write_journaled(below, [(p, _as_bytes(v)) for p, v in together])
+        for path, value in together:
+            if _is_object(value):
+                value.is_dirty = False
+            self.dirty_keys.pop(path, None)
+        for _, value in entries:
+            if hasattr(value, "grown_only"):
+                value.grown_only = True
 
     def clear_cache(self) -> None:
         """Flush (unless read-only), then empty every cache layer; base data is kept."""

@@ -1,0 +1,330 @@
+"""Kill a writer with SIGKILL at random moments and check what it leaves.
+
+A worker process replays a seeded script of steps (extend, update, pop,
+commit, branch checkout, merge) on a local dataset and logs each finished
+step (with the commit id a commit made) to a progress file, fsynced. The
+parent kills it at a random moment, then checks that the dataset:
+
+* loads with no ``reset`` and no wait (a dead writer's lock is taken at once);
+* is at a step boundary: every branch head and every logged commit holds
+  exactly the values of the script after the last logged step, or after the
+  one in flight when it landed whole;
+* keeps its tensors the same length, and accepts a new write.
+
+Values are derived from one integer per row (``labels``), so the expected
+state of a branch is a list of ints: ``vecs`` rows are ``label`` repeated and
+``names`` rows are ``str(label)``.
+
+Run ``python -m deeplake.testing.crash_trials --trials 250`` for the full run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
+
+VEC_DIM = 16
+OPS = ("extend", "update", "pop", "commit", "branch", "switch", "merge")
+
+
+# ---------------------------------------------------------------- the script
+def make_script(seed: int, n_steps: int, with_merge: bool = True) -> List[Tuple]:
+    """A list of steps; each is (op, *args), valid for the model below."""
+    rng = random.Random(seed)
+    steps: List[Tuple] = [("extend", 0, 2000)]
+    branches = ["main"]
+    current = "main"
+    length = {"main": 2000}
+    next_label = 2000
+    dirty = True
+    for _ in range(n_steps):
+        r = rng.random()
+        if r < 0.35:
+            n = rng.choice((1, 10, 500, 5000, 20000))
+            steps.append(("extend", next_label, n))
+            next_label += n
+            length[current] += n
+            dirty = True
+        elif r < 0.5 and length[current]:
+            idx = rng.randrange(length[current])
+            steps.append(("update", idx, next_label))
+            next_label += 1
+            dirty = True
+        elif r < 0.58 and length[current]:
+            steps.append(("pop",))
+            length[current] -= 1
+            dirty = True
+        elif r < 0.75:
+            steps.append(("commit",))
+            dirty = False
+        elif r < 0.85:
+            if dirty:
+                steps.append(("commit",))
+                dirty = False
+            name = f"b{len(branches)}"
+            branches.append(name)
+            steps.append(("branch", name))
+            length[name] = length[current]
+            current = name
+        elif r < 0.95 or not with_merge:
+            others = [b for b in branches if b != current]
+            if not others:
+                continue
+            if dirty:
+                steps.append(("commit",))
+                dirty = False
+            current = rng.choice(others)
+            steps.append(("switch", current))
+        else:
+            # merge a branch's appends into the current one: clean heads on both sides
+            others = [b for b in branches if b != current]
+            if not others:
+                continue
+            if dirty:
+                steps.append(("commit",))
+                dirty = False
+            steps.append(("merge", rng.choice(others)))
+            dirty = False
+    return steps
+
+
+@dataclass
+class Model:
+    """Expected state: per branch the working labels; per commit the snapshot."""
+
+    heads: Dict[str, List[int]] = field(default_factory=lambda: {"main": []})
+    current: str = "main"
+    base_of: Dict[str, Tuple[str, List[int]]] = field(default_factory=dict)
+    committed: Dict[str, List[int]] = field(default_factory=dict)  # branch -> last committed labels
+
+    def copy(self) -> "Model":
+        return Model({b: list(v) for b, v in self.heads.items()}, self.current,
+                     dict(self.base_of), {b: list(v) for b, v in self.committed.items()})
+
+    def apply(self, step: Tuple) -> None:
+        op = step[0]
+        cur = self.heads[self.current]
+        if op == "extend":
+            first, n = step[1], step[2]
+            cur.extend(range(first, first + n))
+        elif op == "update":
+            cur[step[1]] = step[2]
+        elif op == "pop":
+            cur.pop()
+        elif op == "commit":
+            self.committed[self.current] = list(cur)
+        elif op == "branch":
+            self.heads[step[1]] = list(cur)
+            self.committed[step[1]] = list(cur)
+            self.current = step[1]
+        elif op == "switch":
+            self.current = step[1]
+        elif op == "merge":
+            # rows the other branch appended past the common length come over
+            theirs = self.heads[step[1]]
+            if len(theirs) > len(cur):
+                cur.extend(theirs[len(cur):])
+            self.committed[self.current] = list(cur)
+
+
+def model_after(script: List[Tuple], n_done: int) -> Model:
+    m = Model()
+    for step in script[:n_done]:
+        m.apply(step)
+    return m
+
+
+# ---------------------------------------------------------------- the worker
+def _rows(first: int, n: int) -> dict:
+    labels = np.arange(first, first + n, dtype=np.int64)
+    return {
+        "labels": labels,
+        "vecs": np.repeat(labels.astype(np.float32)[:, None], VEC_DIM, axis=1),
+        "names": [str(v) for v in labels.tolist()],
+    }
+
+
+def run_worker(path: str, seed: int, n_steps: int, progress: str, with_merge: bool) -> None:
+    import deeplake
+
+    script = make_script(seed, n_steps, with_merge)
+    ds = deeplake.empty(path, overwrite=True)
+    with ds:
+        ds.create_tensor("labels", htype="generic", dtype="int64")
+        ds.create_tensor("vecs", htype="generic", dtype="float32")
+        ds.create_tensor("names", htype="text")
+    fd = os.open(progress, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    for i, step in enumerate(script):
+        op = step[0]
+        made = ""
+        if op == "extend":
+            ds.extend(_rows(step[1], step[2]))
+        elif op == "update":
+            idx, value = step[1], step[2]
+            row = _rows(value, 1)
+            ds[idx].update({k: v[0] for k, v in row.items()})
+        elif op == "pop":
+            ds.pop()
+        elif op == "commit":
+            made = ds.commit(f"step {i}", allow_empty=True)
+        elif op == "branch":
+            ds.checkout(step[1], create=True)
+        elif op == "switch":
+            ds.checkout(step[1])
+        elif op == "merge":
+            ds.merge(step[1])
+            made = ds.commit_id
+        os.write(fd, f"{i}\t{made}\n".encode())
+        os.fsync(fd)
+    os.close(fd)
+
+
+# ---------------------------------------------------------------- checking
+def _labels_of(ds) -> Optional[np.ndarray]:
+    lens = {len(ds[t]) for t in ("labels", "vecs", "names")}
+    if len(lens) != 1:
+        raise AssertionError(f"tensors of different lengths: {lens}")
+    labels = ds.labels.numpy().reshape(-1)
+    if len(labels):
+        vecs = ds.vecs.numpy()
+        if not np.array_equal(vecs, np.repeat(labels.astype(np.float32)[:, None], VEC_DIM, axis=1)):
+            raise AssertionError("vecs rows do not match labels")
+        names = ds.names.numpy(aslist=True)
+        names = [n if isinstance(n, str) else str(np.asarray(n).reshape(-1)[0]) for n in names]
+        if names != [str(v) for v in labels.tolist()]:
+            raise AssertionError("names rows do not match labels")
+    return labels
+
+
+def read_progress(progress: str) -> List[Tuple[int, str]]:
+    out = []
+    if os.path.exists(progress):
+        with open(progress) as f:
+            for line in f:
+                if line.endswith("\n"):
+                    i, made = line.rstrip("\n").split("\t")
+                    out.append((int(i), made))
+    return out
+
+
+def check(path: str, script: List[Tuple], progress: str) -> str:
+    """'clean' or a description of what is wrong."""
+    import deeplake
+
+    done = read_progress(progress)
+    n_done = len(done)
+    if n_done == 0:
+        return "clean"  # killed while creating the dataset: nothing promised yet
+    commits = {made: n for n, (_, made) in enumerate(done, 1) if made}
+    t0 = time.monotonic()
+    try:
+        ds = deeplake.load(path)
+    except Exception as e:  # noqa: BLE001 - every failure is a finding
+        return f"load failed: {type(e).__name__}: {e}"
+    if time.monotonic() - t0 > 5:
+        return "load waited for a dead writer"
+    if ds.read_only:
+        return "dead writer's lock made the dataset read-only"
+    try:
+        candidates = [model_after(script, n_done)]
+        if n_done < len(script):
+            candidates.append(model_after(script, n_done + 1))
+        branches = set(ds.branches)
+        problems = []
+        for m in candidates:
+            problems = []
+            for b, labels in m.heads.items():
+                if b not in branches:
+                    problems.append(f"branch {b} missing")
+                    continue
+                got = _labels_of(deeplake.load(f"{path}@{b}", read_only=True))
+                if got.tolist() != labels:
+                    problems.append(f"branch {b}: {len(got)} rows, expected {len(labels)}")
+            if not problems:
+                break
+        if problems:
+            return "; ".join(problems)
+        for cid, n in commits.items():
+            snap = model_after(script, n)
+            got = _labels_of(deeplake.load(f"{path}@{cid}", read_only=True))
+            if got.tolist() != snap.committed[snap.current]:
+                return f"commit {cid} (step {n - 1}) changed"
+        ds.labels.append(np.int64(-1))
+        ds.vecs.append(np.full(VEC_DIM, -1, dtype=np.float32))
+        ds.names.append("-1")
+        ds.flush()
+    except Exception as e:  # noqa: BLE001
+        return f"{type(e).__name__}: {e}"
+    return "clean"
+
+
+def trial(workdir: str, seed: int, n_steps: int = 40, with_merge: bool = True,
+          kill_after: Optional[float] = None) -> Tuple[str, int, float]:
+    """One worker run killed after ``kill_after`` seconds (random when None)."""
+    rng = random.Random(seed * 7919 + 1)
+    path = os.path.join(workdir, f"ds_{seed}")
+    progress = os.path.join(workdir, f"progress_{seed}")
+    for p in (path, progress):
+        if os.path.isdir(p):
+            shutil.rmtree(p)
+        elif os.path.exists(p):
+            os.remove(p)
+    cmd = [sys.executable, "-m", "deeplake.testing.crash_trials", "--worker", path, str(seed), str(n_steps),
+           progress, "1" if with_merge else "0"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    delay = kill_after if kill_after is not None else rng.uniform(0.3, 4.0)
+    try:
+        proc.wait(timeout=delay)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if proc.returncode not in (0, -signal.SIGKILL):
+        return f"worker failed: {err.strip().splitlines()[-1:] }", len(read_progress(progress)), delay
+    script = make_script(seed, n_steps, with_merge)
+    if not os.path.exists(path):
+        return "clean", 0, delay
+    verdict = check(path, script, progress)
+    return verdict, len(read_progress(progress)), delay
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--worker", nargs=5, metavar=("PATH", "SEED", "STEPS", "PROGRESS", "MERGE"))
+    ap.add_argument("--trials", type=int, default=50)
+    ap.add_argument("--steps", type=int, default=40)
+    ap.add_argument("--first-seed", type=int, default=0)
+    ap.add_argument("--no-merge", action="store_true")
+    args = ap.parse_args(argv)
+    if args.worker:
+        path, seed, steps, progress, merge = args.worker
+        run_worker(path, int(seed), int(steps), progress, merge == "1")
+        return 0
+    results: Dict[str, int] = {}
+    failures = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for seed in range(args.first_seed, args.first_seed + args.trials):
+            verdict, n_done, delay = trial(tmp, seed, args.steps, not args.no_merge)
+            kind = verdict.split(":")[0] if verdict != "clean" else "clean"
+            results[kind] = results.get(kind, 0) + 1
+            if verdict != "clean":
+                failures.append((seed, n_done, round(delay, 2), verdict))
+            shutil.rmtree(os.path.join(tmp, f"ds_{seed}"), ignore_errors=True)
+    print(json.dumps({"trials": args.trials, "results": results, "failures": failures[:20]}, indent=1))
+    return 0 if not failures else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
