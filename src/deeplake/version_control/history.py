@@ -230,3 +230,7 @@ def _move_to(state, commit_id: str, branch: str) -> None:
 def branches(ctx) -> List[str]:
     return list(ctx.vc_info["branches"])
 
+
+
+# reset / delete_branch / fix_vc live beside these (they remove or rebuild nodes)
+from deeplake.version_control.branch_ops import delete_branch, fix_vc, reset  # noqa: E402,F401
