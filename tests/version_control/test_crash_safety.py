@@ -119,7 +119,7 @@ def test_load_completes_an_interrupted_flush(tmp_path):
 
 def test_checker_reports_tensors_of_different_lengths(tmp_path):
     path = str(tmp_path / "ds")
-    script = [("extend", 0, 10)]
+    records = [(0, "", "main", crash_trials.digest(range(10)))]
     ds = deeplake.empty(path)
     with ds:
         ds.create_tensor("labels", dtype="int64")
@@ -130,13 +130,13 @@ def test_checker_reports_tensors_of_different_lengths(tmp_path):
     progress = tmp_path / "progress"
     progress.write_text("0\t\n")
     ds.close()
-    verdict = crash_trials.check(path, script, str(progress))
+    verdict = crash_trials.check(path, records, str(progress))
     assert "different lengths" in verdict
 
 
 def test_checker_accepts_the_in_flight_step_landed_whole(tmp_path):
     path = str(tmp_path / "ds")
-    script = [("extend", 0, 10), ("extend", 10, 5)]
+    records = [(0, "", "main", crash_trials.digest(range(10))), (1, "", "main", crash_trials.digest(range(15)))]
     ds = deeplake.empty(path)
     with ds:
         ds.create_tensor("labels", dtype="int64")
@@ -146,11 +146,25 @@ def test_checker_accepts_the_in_flight_step_landed_whole(tmp_path):
     ds.close()
     progress = tmp_path / "progress"
     progress.write_text("0\t\n")
-    assert crash_trials.check(path, script, str(progress)) == "clean"
+    assert crash_trials.check(path, records, str(progress)) == "clean"
+
+
+def test_checker_reports_a_state_that_is_no_step_boundary(tmp_path):
+    path = str(tmp_path / "ds")
+    records = [(0, "", "main", crash_trials.digest(range(10))), (1, "", "main", crash_trials.digest(range(15)))]
+    ds = deeplake.empty(path)
+    with ds:
+        ds.create_tensor("labels", dtype="int64")
+        ds.create_tensor("vecs", dtype="float32")
+        ds.create_tensor("names", htype="text")
+        ds.extend(crash_trials._rows(0, 12))  # part of step 1 only
+    ds.close()
+    progress = tmp_path / "progress"
+    progress.write_text("0\t\n")
+    assert "not the state after step" in crash_trials.check(path, records, str(progress))
 
 
 @pytest.mark.parametrize("seed", range(6))
 def test_sigkill_trials_leave_a_clean_dataset(tmp_path, seed):
-    verdict, n_done, delay = crash_trials.trial(str(tmp_path), seed=100 + seed, n_steps=30,
-                                                with_merge=False)
+    verdict, n_done, delay = crash_trials.trial(str(tmp_path), seed=100 + seed, n_steps=30)
     assert verdict == "clean", (seed, n_done, delay, verdict)

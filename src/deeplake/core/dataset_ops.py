@@ -73,7 +73,7 @@ class DatasetOpsMixin:
         delete_view(self, id)
 
     def get_views(self, commit_id: Optional[str] = None) -> list:
-        """Saved views of ``commit_id`` (default: the current commit)."""
+        """Saved views of ``commit_id`` (default: of every commit)."""
         from deeplake.core.saved_views import get_views
 
         return get_views(self, commit_id)

@@ -7,13 +7,13 @@ parent kills it at a random moment, then checks that the dataset:
 
 * loads with no ``reset`` and no wait (a dead writer's lock is taken at once);
 * is at a step boundary: every branch head and every logged commit holds
-  exactly the values of the script after the last logged step, or after the
-  one in flight when it landed whole;
+  what a run of the same script that was not killed held after the last
+  logged step, or after the step in flight when it landed whole;
 * keeps its tensors the same length, and accepts a new write.
 
-Values are derived from one integer per row (``labels``), so the expected
-state of a branch is a list of ints: ``vecs`` rows are ``label`` repeated and
-``names`` rows are ``str(label)``.
+Each row's values derive from one integer (``labels``): ``vecs`` rows are
+``label`` repeated and ``names`` rows are ``str(label)``; states are compared
+by a digest of the labels.
 
 Run ``python -m deeplake.testing.crash_trials --trials 250`` for the full run.
 """
@@ -21,6 +21,7 @@ Run ``python -m deeplake.testing.crash_trials --trials 250`` for the full run.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -30,7 +31,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
 import numpy as np
@@ -100,52 +100,6 @@ def make_script(seed: int, n_steps: int, with_merge: bool = True) -> List[Tuple]
     return steps
 
 
-@dataclass
-class Model:
-    """Expected state: per branch the working labels; per commit the snapshot."""
-
-    heads: Dict[str, List[int]] = field(default_factory=lambda: {"main": []})
-    current: str = "main"
-    base_of: Dict[str, Tuple[str, List[int]]] = field(default_factory=dict)
-    committed: Dict[str, List[int]] = field(default_factory=dict)  # branch -> last committed labels
-
-    def copy(self) -> "Model":
-        return Model({b: list(v) for b, v in self.heads.items()}, self.current,
-                     dict(self.base_of), {b: list(v) for b, v in self.committed.items()})
-
-    def apply(self, step: Tuple) -> None:
-        op = step[0]
-        cur = self.heads[self.current]
-        if op == "extend":
-            first, n = step[1], step[2]
-            cur.extend(range(first, first + n))
-        elif op == "update":
-            cur[step[1]] = step[2]
-        elif op == "pop":
-            cur.pop()
-        elif op == "commit":
-            self.committed[self.current] = list(cur)
-        elif op == "branch":
-            self.heads[step[1]] = list(cur)
-            self.committed[step[1]] = list(cur)
-            self.current = step[1]
-        elif op == "switch":
-            self.current = step[1]
-        elif op == "merge":
-            # rows the other branch appended past the common length come over
-            theirs = self.heads[step[1]]
-            if len(theirs) > len(cur):
-                cur.extend(theirs[len(cur):])
-            self.committed[self.current] = list(cur)
-
-
-def model_after(script: List[Tuple], n_done: int) -> Model:
-    m = Model()
-    for step in script[:n_done]:
-        m.apply(step)
-    return m
-
-
 # ---------------------------------------------------------------- the worker
 def _rows(first: int, n: int) -> dict:
     labels = np.arange(first, first + n, dtype=np.int64)
@@ -156,7 +110,13 @@ def _rows(first: int, n: int) -> dict:
     }
 
 
-def run_worker(path: str, seed: int, n_steps: int, progress: str, with_merge: bool) -> None:
+def digest(labels) -> str:
+    return hashlib.sha1(np.asarray(labels, dtype=np.int64).tobytes()).hexdigest()[:16]
+
+
+def run_worker(path: str, seed: int, n_steps: int, progress: str, with_merge: bool, record: bool = False) -> None:
+    """Replay the script; log each finished step. With ``record``, also log the
+    branch it ended on and a digest of that branch's labels (the expectation)."""
     import deeplake
 
     script = make_script(seed, n_steps, with_merge)
@@ -184,9 +144,12 @@ def run_worker(path: str, seed: int, n_steps: int, progress: str, with_merge: bo
         elif op == "switch":
             ds.checkout(step[1])
         elif op == "merge":
-            ds.merge(step[1])
+            ds.merge(step[1], conflict_resolution="theirs")
             made = ds.commit_id
-        os.write(fd, f"{i}\t{made}\n".encode())
+        line = f"{i}\t{made}"
+        if record:
+            line += f"\t{ds.branch}\t{digest(ds.labels.numpy().reshape(-1))}"
+        os.write(fd, (line + "\n").encode())
         os.fsync(fd)
     os.close(fd)
 
@@ -214,20 +177,35 @@ def read_progress(progress: str) -> List[Tuple[int, str]]:
         with open(progress) as f:
             for line in f:
                 if line.endswith("\n"):
-                    i, made = line.rstrip("\n").split("\t")
-                    out.append((int(i), made))
+                    parts = line.rstrip("\n").split("\t")
+                    out.append((int(parts[0]), *parts[1:]))
     return out
 
 
-def check(path: str, script: List[Tuple], progress: str) -> str:
-    """'clean' or a description of what is wrong."""
+def expectations(records: List[Tuple]) -> List[Dict[str, str]]:
+    """For each step count k (0..n), the digest of every branch after k steps.
+
+    Every change to a branch happens while it is checked out, so a branch
+    holds what the last step that ended on it recorded.
+    """
+    states: List[Dict[str, str]] = [{}]
+    for rec in records:
+        cur = dict(states[-1])
+        cur[rec[2]] = rec[3]
+        states.append(cur)
+    return states
+
+
+def check(path: str, records: List[Tuple], progress: str) -> str:
+    """'clean' or a description of what is wrong. ``records`` come from a run
+    of the same script that was not killed."""
     import deeplake
 
     done = read_progress(progress)
     n_done = len(done)
     if n_done == 0:
         return "clean"  # killed while creating the dataset: nothing promised yet
-    commits = {made: n for n, (_, made) in enumerate(done, 1) if made}
+    states = expectations(records)
     t0 = time.monotonic()
     try:
         ds = deeplake.load(path)
@@ -238,29 +216,28 @@ def check(path: str, script: List[Tuple], progress: str) -> str:
     if ds.read_only:
         return "dead writer's lock made the dataset read-only"
     try:
-        candidates = [model_after(script, n_done)]
-        if n_done < len(script):
-            candidates.append(model_after(script, n_done + 1))
         branches = set(ds.branches)
-        problems = []
-        for m in candidates:
+        problems: List[str] = []
+        for k in (n_done, n_done + 1):
+            if k >= len(states):
+                continue
             problems = []
-            for b, labels in m.heads.items():
+            for b, want in states[k].items():
                 if b not in branches:
                     problems.append(f"branch {b} missing")
                     continue
                 got = _labels_of(deeplake.load(f"{path}@{b}", read_only=True))
-                if got.tolist() != labels:
-                    problems.append(f"branch {b}: {len(got)} rows, expected {len(labels)}")
+                if digest(got) != want:
+                    problems.append(f"branch {b}: {len(got)} rows, not the state after step {k}")
             if not problems:
                 break
         if problems:
             return "; ".join(problems)
-        for cid, n in commits.items():
-            snap = model_after(script, n)
-            got = _labels_of(deeplake.load(f"{path}@{cid}", read_only=True))
-            if got.tolist() != snap.committed[snap.current]:
-                return f"commit {cid} (step {n - 1}) changed"
+        for step, (_, made, *_) in enumerate(done):
+            if made:
+                got = _labels_of(deeplake.load(f"{path}@{made}", read_only=True))
+                if digest(got) != records[step][3]:
+                    return f"commit {made} (step {step}) changed"
         ds.labels.append(np.int64(-1))
         ds.vecs.append(np.full(VEC_DIM, -1, dtype=np.float32))
         ds.names.append("-1")
@@ -268,6 +245,19 @@ def check(path: str, script: List[Tuple], progress: str) -> str:
     except Exception as e:  # noqa: BLE001
         return f"{type(e).__name__}: {e}"
     return "clean"
+
+
+def record_run(workdir: str, seed: int, n_steps: int, with_merge: bool) -> List[Tuple]:
+    """Run the script to the end, unkilled, and return its per-step records."""
+    path = os.path.join(workdir, f"clean_{seed}")
+    progress = os.path.join(workdir, f"clean_progress_{seed}")
+    if os.path.exists(progress):
+        os.remove(progress)
+    cmd = [sys.executable, "-m", "deeplake.testing.crash_trials", "--worker", path, str(seed), str(n_steps),
+           progress, "1" if with_merge else "0", "--record"]
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    shutil.rmtree(path, ignore_errors=True)
+    return read_progress(progress)
 
 
 def trial(workdir: str, seed: int, n_steps: int = 40, with_merge: bool = True,
@@ -281,6 +271,7 @@ def trial(workdir: str, seed: int, n_steps: int = 40, with_merge: bool = True,
             shutil.rmtree(p)
         elif os.path.exists(p):
             os.remove(p)
+    records = record_run(workdir, seed, n_steps, with_merge)
     cmd = [sys.executable, "-m", "deeplake.testing.crash_trials", "--worker", path, str(seed), str(n_steps),
            progress, "1" if with_merge else "0"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -292,11 +283,10 @@ def trial(workdir: str, seed: int, n_steps: int = 40, with_merge: bool = True,
         proc.wait()
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     if proc.returncode not in (0, -signal.SIGKILL):
-        return f"worker failed: {err.strip().splitlines()[-1:] }", len(read_progress(progress)), delay
-    script = make_script(seed, n_steps, with_merge)
+        return f"worker failed: {err.strip().splitlines()[-1:]}", len(read_progress(progress)), delay
     if not os.path.exists(path):
         return "clean", 0, delay
-    verdict = check(path, script, progress)
+    verdict = check(path, records, progress)
     return verdict, len(read_progress(progress)), delay
 
 
@@ -307,10 +297,11 @@ def main(argv=None) -> int:
     ap.add_argument("--steps", type=int, default=40)
     ap.add_argument("--first-seed", type=int, default=0)
     ap.add_argument("--no-merge", action="store_true")
+    ap.add_argument("--record", action="store_true", help="(worker) log branch and digest per step")
     args = ap.parse_args(argv)
     if args.worker:
         path, seed, steps, progress, merge = args.worker
-        run_worker(path, int(seed), int(steps), progress, merge == "1")
+        run_worker(path, int(seed), int(steps), progress, merge == "1", args.record)
         return 0
     results: Dict[str, int] = {}
     failures = []
