@@ -263,6 +263,10 @@ def load(path: PathLike, read_only: Optional[bool] = None, memory_cache_size: in
                version=version, create=False, verbose=verbose, reset=reset)
     if check_integrity:
         _check_integrity(ds)
+    from deeplake.core.saved_views import is_virtual_view_dataset, view_of_vds
+
+    if is_virtual_view_dataset(ds):  # a view saved at a path opens as that view
+        return view_of_vds(ds, creds=creds)
     return ds
 
 
@@ -357,7 +361,7 @@ def copy(src, dest: PathLike, runtime=None, tensors=None, overwrite: bool = Fals
          token=None, num_workers: int = 0, scheduler: str = "threaded", progressbar: bool = True, public: bool = False):
     src_ds = src if isinstance(src, Dataset) else load(src, read_only=True, creds=src_creds)
     return copy_dataset_view(src_ds, dest, tensors=tensors, overwrite=overwrite, creds=dest_creds,
-                             progressbar=progressbar)
+                             num_workers=num_workers, scheduler=scheduler, progressbar=progressbar)
 
 
 def deepcopy(src, dest: PathLike, runtime=None, tensors=None, overwrite: bool = False, src_creds=None,
@@ -371,11 +375,13 @@ def deepcopy(src, dest: PathLike, runtime=None, tensors=None, overwrite: bool = 
                             num_workers=num_workers, scheduler=scheduler, progressbar=progressbar)
 
 
-def copy_dataset_view(ds: Dataset, dest: PathLike, tensors=None, overwrite=False, creds=None, progressbar=True):
+def copy_dataset_view(ds: Dataset, dest: PathLike, tensors=None, overwrite=False, creds=None, progressbar=True,
+                      num_workers: int = 0, scheduler: str = "threaded"):
     """Copy the rows of ``ds`` (a dataset or view) into a new dataset, without history."""
     from deeplake.core.copying import copy_rows
 
-    return copy_rows(ds, dest, tensors=tensors, overwrite=overwrite, creds=creds, progressbar=progressbar)
+    return copy_rows(ds, dest, tensors=tensors, overwrite=overwrite, creds=creds, num_workers=num_workers,
+                     scheduler=scheduler, progressbar=progressbar)
 
 
 # ------------------------------------------------------------------ handles

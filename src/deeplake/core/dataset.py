@@ -460,7 +460,7 @@ class Dataset(DatasetOpsMixin):
         from deeplake.api.dataset import copy_dataset_view
 
         return copy_dataset_view(self, dest, tensors=tensors, overwrite=overwrite, creds=creds,
-                                 progressbar=progressbar)
+                                 num_workers=num_workers, scheduler=scheduler, progressbar=progressbar)
 
     def close(self) -> None:
         from deeplake.api.dataset import close_dataset
@@ -566,3 +566,6 @@ class Dataset(DatasetOpsMixin):
 
 def _with_progress(rows):
     return rows
+
+
+from deeplake.core.saved_views import ViewEntry  # noqa: E402  (documented as deeplake.core.dataset.ViewEntry)
