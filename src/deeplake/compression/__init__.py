@@ -4,15 +4,27 @@ Two codec families, typed by what goes in and out:
 
 * byte codecs, bytes -> bytes: ``lz4`` (:mod:`.lz4`);
 * media codecs, array <-> file bytes: Pillow images (:mod:`.image`), and the
-  placeholders for video/audio/medical/3-D formats (:mod:`.media`).
+  decode-only families dispatched by :mod:`.media`: video and audio over PyAV
+  (:mod:`.video`, :mod:`.audio`), DICOM and NIfTI (:mod:`.medical`), LAS
+  point clouds (:mod:`.pointcloud`) and PLY meshes (:mod:`.mesh`).
 
-This module dispatches on the compression name. Pillow is imported on first
-use of an image codec, not when this package is imported.
+This module dispatches on the compression name. Pillow, PyAV, pydicom,
+nibabel and laspy are imported on first use, not when this package is
+imported; a missing one raises ModuleNotInstalledException naming the extra.
+
+The API the engine and the Sample objects use:
+
+* :func:`compress_array` / :func:`decompress_array` (video frame ranges via
+  ``start``, ``stop``, ``step``);
+* :func:`read_header_from_bytes` (shape and dtype) and
+  :func:`read_shape_from_bytes`, both header-only;
+* :func:`read_sample_info` (what ``tensor.sample_info`` holds for a file);
+* :func:`video_timestamps`; :func:`verify_compressed` (full decode check).
 """
 
 from __future__ import annotations
 
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import List, NamedTuple, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -55,6 +67,14 @@ __all__ = [
     "compress_array",
     "decompress_array",
     "read_shape_from_bytes",
+    "read_header_from_bytes",
+    "SampleHeader",
+    "read_sample_info",
+    "video_timestamps",
+    "verify_compressed",
+    "compress",
+    "decompress",
+    "read_shape",
     "encode_canvas",
     "decode_canvas",
     "normalize_compression",
@@ -149,6 +169,10 @@ def decompress_array(
     compression: Optional[str],
     shape: Optional[Sequence[int]] = None,
     dtype=None,
+    *,
+    start: Optional[int] = None,
+    stop: Optional[int] = None,
+    step: Optional[int] = None,
 ) -> np.ndarray:
     """Decode one sample into an array of ``shape`` and ``dtype``.
 
@@ -157,9 +181,17 @@ def decompress_array(
     implies and reshaped to it (``(H, W)`` gray becomes ``(H, W, 1)``), and
     cast to ``dtype`` when given. Raw and lz4 results are read-only views.
 
+    Media files decode as :mod:`.media` describes (video ``(frames, H, W,
+    3)`` uint8, audio ``(samples, channels)`` float32, dcm, nifti float64,
+    las ``(points, fields)`` float32, ply vertices ``(points, 3)``), then are
+    cast to ``dtype`` and checked against ``shape`` when given. For video,
+    ``start:stop:step`` (slice rules over the header's frame count) selects
+    frames and only those are decoded; ``shape`` is then the selection's.
+
     Raises:
-        SampleDecompressionError: corrupted bytes, or a shape that does not
-            match what was decoded.
+        SampleDecompressionError: corrupted bytes (the message names the
+            format), or a shape that does not match what was decoded.
+        ModuleNotInstalledException: the format's optional library is missing.
     """
     kind = get_compression_type(compression)
     if shape is not None:
@@ -172,22 +204,25 @@ def decompress_array(
         raw = lz4.decompress(buf) if kind == BYTE_COMPRESSION else buf
         return _frombuffer(raw, shape, dtype)
     name = normalize_compression(compression)
-    if kind == IMAGE_COMPRESSION and name != "dcm":
-        from deeplake.compression import image
-
-        if name == "apng":
-            array = image.decode_apng(buf)
-            if dtype is not None:
-                array = array.astype(dtype, copy=False)
-        else:
-            channels = None
-            if shape is not None:
-                channels = shape[2] if len(shape) == 3 else 1
-            array = image.decode_image(buf, dtype=dtype, channels=channels)
-        return _reshape(array, shape)
     from deeplake.compression import media
 
-    return _reshape(media.decode_media(buf, name), shape)
+    if media.is_media_compression(name):
+        array = media.decode_media(buf, name, start, stop, step)
+        if dtype is not None and array.dtype != np.dtype(dtype):
+            array = array.astype(dtype)
+        return _reshape(array, shape)
+    from deeplake.compression import image
+
+    if name == "apng":
+        array = image.decode_apng(buf)
+        if dtype is not None:
+            array = array.astype(dtype, copy=False)
+    else:
+        channels = None
+        if shape is not None:
+            channels = shape[2] if len(shape) == 3 else 1
+        array = image.decode_image(buf, dtype=dtype, channels=channels)
+    return _reshape(array, shape)
 
 
 def _frombuffer(raw: Buffer, shape: Tuple[int, ...], dtype) -> np.ndarray:
@@ -211,6 +246,52 @@ def _reshape(array: np.ndarray, shape: Optional[Tuple[int, ...]]) -> np.ndarray:
     return array.reshape(shape)
 
 
+class SampleHeader(NamedTuple):
+    """What a file's header says: decoded shape, numpy type string, format."""
+
+    shape: Tuple[int, ...]
+    typestr: str
+    compression: str
+
+
+def read_header_from_bytes(buf: Buffer, compression: Optional[str] = None) -> SampleHeader:
+    """Shape, dtype and format of a file from its header, without decoding.
+
+    ``compression=None`` detects the format from the magic bytes. Shapes are
+    those :func:`decompress_array` returns without a ``shape`` (natural
+    ``(H, W)`` for single-band images). ``typestr`` is what the reference's
+    ``Sample.dtype`` reports: for nifti the on-disk voxel type, although
+    decoding gives float64.
+
+    Raises:
+        CorruptedSampleError: the header cannot be read (names the format).
+        UnsupportedCompressionError: raw/byte codecs carry no header, or the
+            format cannot be detected.
+    """
+    name = _media_name(buf, compression)
+    from deeplake.compression import media
+
+    if media.is_media_compression(name):
+        shape, typestr = media.read_media_header(buf, name)
+        return SampleHeader(tuple(shape), typestr, name)
+    from deeplake.compression import image
+
+    info = image.read_image_info(buf, name)
+    return SampleHeader(info.shape, info.typestr, name)
+
+
+def _media_name(buf: Buffer, compression: Optional[str]) -> str:
+    from deeplake.errors import UnsupportedCompressionError
+
+    name = normalize_compression(compression) if compression else compression_from_bytes(buf)
+    if name is None or get_compression_type(name) == BYTE_COMPRESSION:
+        raise UnsupportedCompressionError(
+            f"Cannot read a file header for compression {compression!r}: "
+            "the format is unknown or carries no header."
+        )
+    return name
+
+
 def read_shape_from_bytes(buf: Buffer, compression: Optional[str]) -> Optional[Tuple[int, ...]]:
     """Decoded shape from a file's header without decoding, or None if unknown.
 
@@ -218,19 +299,102 @@ def read_shape_from_bytes(buf: Buffer, compression: Optional[str]) -> Optional[T
     images); raw and byte codecs carry no shape and return None.
 
     Raises:
-        CorruptedSampleError: the header of an image cannot be read.
+        CorruptedSampleError: the header cannot be read.
     """
     kind = get_compression_type(compression)
     if kind is None or kind == BYTE_COMPRESSION:
         return None
-    name = normalize_compression(compression)
-    if kind == IMAGE_COMPRESSION and name != "dcm":
-        from deeplake.compression import image
+    return read_header_from_bytes(buf, compression).shape
 
-        return image.read_image_shape(buf, name)
+
+def read_sample_info(
+    buf: Buffer, compression: Optional[str] = None, filename: Optional[str] = None
+) -> dict:
+    """The ``sample_info`` dict of a file, as the reference records it.
+
+    Format fields first: images ``exif``; video ``duration``, ``fps``,
+    ``timebase``; audio ``duration``, ``time_base``, ``sample_rate``,
+    ``frame_size``, ``nchannels``, ``sample_format``; dcm one entry per
+    element keyword; nifti the header fields plus ``affine`` and ``zooms``
+    (numpy values, as nibabel gives them); las ``dimension_names``,
+    ``las_header``, ``vlrs``, ``dimensions_names_to_dtype``; ply the header
+    keys plus ``faces``. Then ``shape`` (tuple), ``format`` (canonical name)
+    and, when given, ``filename``. The tensor adds ``modified`` itself.
+
+    Raises:
+        CorruptedSampleError: the header cannot be read.
+    """
+    name = _media_name(buf, compression)
     from deeplake.compression import media
 
-    return media.read_media_shape(buf, name)
+    if media.is_media_compression(name):
+        info = media.read_media_sample_info(buf, name)
+    else:
+        from deeplake.compression import image
+
+        info = image.read_image_sample_info(buf)
+    info["shape"] = read_header_from_bytes(buf, name).shape
+    info["format"] = name
+    if filename is not None:
+        info["filename"] = str(filename)
+    return info
+
+
+def video_timestamps(
+    buf: Buffer,
+    compression: str,
+    start: Optional[int] = None,
+    stop: Optional[int] = None,
+    step: Optional[int] = None,
+) -> np.ndarray:
+    """Presentation time in seconds (float32) of frames ``[start:stop:step]``.
+
+    Read from packet timestamps without decoding any frame.
+
+    Raises:
+        SampleDecompressionError: not a readable video.
+    """
+    name = normalize_compression(compression)
+    if get_compression_type(name) != VIDEO_COMPRESSION:
+        raise ValueError(f"Timestamps exist for video samples only, not '{name}'.")
+    from deeplake.compression import video
+
+    return video.timestamps(buf, name, start, stop, step)
+
+
+def verify_compressed(buf: Buffer, compression: Optional[str] = None) -> SampleHeader:
+    """Decode the whole file to prove it is intact (``deeplake.read(verify=True)``).
+
+    Raises:
+        CorruptedSampleError: the file is truncated or corrupted.
+    """
+    from deeplake.errors import CorruptedSampleError
+
+    header = read_header_from_bytes(buf, compression)
+    if header.compression in ("apng",):
+        try:
+            decompress_array(buf, "apng")
+        except SampleDecompressionError as e:
+            raise CorruptedSampleError(str(e)) from e
+        return header
+    from deeplake.compression import media
+
+    if not media.is_media_compression(header.compression):
+        from deeplake.compression import image
+
+        image.verify_image(buf, header.compression)
+        return header
+    try:
+        media.decode_media(buf, header.compression)
+    except SampleDecompressionError as e:
+        raise CorruptedSampleError(str(e)) from e
+    return header
+
+
+# Short names for the same functions.
+compress = compress_array
+decompress = decompress_array
+read_shape = read_shape_from_bytes
 
 
 def encode_canvas(arrays: Sequence[np.ndarray], compression: str) -> bytes:

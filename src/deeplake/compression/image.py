@@ -333,3 +333,81 @@ def verify_image(buf: Buffer, compression: Optional[str] = None) -> ImageInfo:
             f"Unable to decompress {compression or info.compression} file ({e})."
         ) from e
     return info
+
+
+# ------------------------------------------------------------- sample_info
+
+# EXIF tags whose numeric codes the reference spells out.
+_EXIF_NAMES = {
+    "MeteringMode": (
+        "Undefined", "Average", "Center-weighted average", "Spot", "Multi-spot",
+        "Multi-segment", "Partial",
+    ),
+    "ExposureProgram": (
+        "Undefined", "Manual", "Program AE", "Aperture-priority AE",
+        "Shutter speed priority AE", "Creative (Slow speed)", "Action (High speed)",
+        "Portrait ", "Landscape", "Bulb",
+    ),
+    "ResolutionUnit": ("", "Undefined", "Inches", "Centimetres"),
+    "Orientation": (
+        "", "Horizontal", "Mirror horizontal", "Rotate 180", "Mirror vertical",
+        "Mirror horizontal and rotate 270 CW", "Rotate 90 CW",
+        "Mirror horizontal and rotate 90 CW", "Rotate 270 CW",
+    ),
+}
+
+
+def _exif_value(name, value):
+    """JSON-friendly EXIF value: numbers as floats (resolutions as ints),
+    short byte strings as their repr, anything else as text."""
+    if hasattr(value, "numerator"):  # int and IFDRational alike
+        number = value.numerator / value.denominator if value.denominator else 0
+        if name == "ExposureTime":
+            from fractions import Fraction
+
+            return float(Fraction(number).limit_denominator(8000))
+        if name in ("XResolution", "YResolution"):
+            try:
+                return int(number)
+            except ValueError:  # nan
+                return number
+        return number
+    if name in _EXIF_NAMES:
+        return _EXIF_NAMES[name][value]
+    if isinstance(value, bytes):
+        return str(value) if len(value) < 16 else "<bytes>"
+    if isinstance(value, (list, tuple)):
+        return type(value)(_exif_value("_", v) for v in value)
+    if isinstance(value, dict):
+        return {k: _exif_value("_", v) for k, v in value.items()}
+    return str(value)
+
+
+def read_exif(buf: Buffer) -> dict:
+    """EXIF tags by name (empty when the image has none or they are unreadable)."""
+    from PIL import ExifTags
+
+    try:
+        img = Image.open(BytesIO(buf))
+        if not hasattr(img, "_getexif"):  # TIFF tags and the like are not EXIF
+            return {}
+        raw = img.getexif()
+        tags = dict(raw)
+        tags.update(raw.get_ifd(ExifTags.IFD.Exif))
+        if ExifTags.IFD.GPSInfo in tags:
+            tags[ExifTags.IFD.GPSInfo] = dict(raw.get_ifd(ExifTags.IFD.GPSInfo))
+    except Exception:  # corrupt EXIF must not stop the image from being read
+        return {}
+    out = {}
+    for tag, value in tags.items():
+        name = ExifTags.TAGS.get(tag, tag)
+        try:
+            out[name] = _exif_value(name, value)
+        except (IndexError, TypeError, ValueError):
+            out[name] = str(value)
+    return out
+
+
+def read_image_sample_info(buf: Buffer) -> dict:
+    """The reference's image sample_info field: ``{"exif": {...}}``."""
+    return {"exif": read_exif(buf)}
