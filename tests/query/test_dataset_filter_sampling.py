@@ -6,7 +6,7 @@ import pytest
 
 import deeplake
 import deeplake.random
-from deeplake.errors import DatasetViewSavingError, FilterError, UnsupportedSchedulerError
+from deeplake.errors import FilterError, UnsupportedSchedulerError
 
 from test_dataset_query import N, build, idx, where
 
@@ -34,6 +34,8 @@ def test_spec_filter_callable_and_string_agree(made):
     assert idx(by_fn) == idx(by_text) == where(data["labels"] == 2)
     assert by_fn.is_view and by_text.is_view
     assert by_text._query == "labels == 2"
+    assert not hasattr(by_text, "_tql_query")  # as the reference: a filter view is not re-run on load
+    assert "lambda sample" in by_fn._query
 
 
 def test_filter_with_threads_keeps_row_order(made):
@@ -101,12 +103,39 @@ def test_filter_bad_arguments(made):
         ds.filter(lambda s: True, num_workers=-1, progressbar=False)
 
 
-def test_filter_save_result_without_saved_views(made):
-    ds, _ = made
-    if hasattr(type(ds), "save_view"):
-        pytest.skip("saved views exist in this build")
-    with pytest.raises(DatasetViewSavingError, match="save_view"):
-        ds.filter("labels == 1", save_result=True)
+def _committed(tmp_path):
+    ds, data = build(deeplake.empty(str(tmp_path / "ds")))
+    ds.commit("data")
+    return ds, data
+
+
+def test_filter_save_result_at_a_path(tmp_path):
+    ds, data = _committed(tmp_path)
+    view = ds.filter("labels == 1", save_result=True, result_path=str(tmp_path / "saved"), progressbar=False)
+    assert idx(view) == where(data["labels"] == 1)
+    saved = deeplake.load(str(tmp_path / "saved"), read_only=True)
+    assert len(saved) == len(view)
+
+
+def test_filter_save_result_inside_the_dataset(tmp_path):
+    ds, data = _committed(tmp_path)
+    ds.filter(label_is_two, save_result=True, progressbar=False)
+    ds.filter("labels == 1", save_result=True)
+    queries = [v.query for v in ds.get_views()]
+    assert "labels == 1" in queries
+    assert any(q and "label_is_two" in q for q in queries)
+    loaded = [v for v in ds.get_views() if v.query == "labels == 1"][0].load()
+    assert idx(loaded) == where(data["labels"] == 1)
+
+
+def test_query_view_saves_its_tql_and_reloads(tmp_path):
+    ds, data = _committed(tmp_path)
+    view = ds.query("select * where labels == 2 order by labels limit 4")
+    ds_view_path = view.save_view(id="twos")
+    assert ds_view_path
+    entry = ds.get_view("twos")
+    assert entry.tql_query == "select * where labels == 2 order by labels limit 4"
+    assert idx(ds.load_view("twos")) == idx(view) == where(data["labels"] == 2)[:4]
 
 
 def test_filter_string_errors_are_query_errors(made):

@@ -70,7 +70,8 @@ def test_spec_select_where_labels(made):
     assert result.is_view
     assert len(result) == int((data["labels"] == 0).sum())
     assert idx(result) == where(data["labels"] == 0)
-    assert result._query == "select * where labels == 0"
+    assert result._tql_query == "select * where labels == 0"
+    assert result._source_ds_idx == ds.index.to_json()
     assert result.labels.numpy().reshape(-1).tolist() == [0] * len(result)
 
 
@@ -347,11 +348,19 @@ def test_query_string_must_be_text(made):
         ds.query(42)
 
 
-def test_long_query_text_is_shortened_on_the_view(made):
+def test_long_query_text_is_kept_whole_on_the_view(made):
     ds, _ = made
     long_query = "select * where " + " or ".join(["labels == 1"] * 200)
     view = ds.query(long_query)
-    assert len(view._query) == 1000 and view._query.endswith("...")
+    assert view._tql_query == long_query  # save_view records it; loading re-runs it
+
+
+def test_query_of_a_view_records_the_queried_index(made):
+    ds, data = made
+    base = ds[5:40]
+    view = base.query("select * where labels == 1")
+    assert view._source_ds_idx == [{"start": 5, "stop": 40, "step": None}]
+    assert idx(view) == [5 + i for i in where(data["labels"][5:40] == 1)]
 
 
 def test_updated_text_and_json_are_seen(made):
@@ -393,3 +402,81 @@ def test_max_view_pads_short_tensors(made):
     ds.b.extend([5, 6])
     assert idx(ds.query("select * where a > 0")) == [0, 1]
     assert len(ds.max_view.query("select * where a > 2")) == 2
+
+
+# ------------------------------------------------- cached columns and fast paths
+def test_json_key_compare_matches_python_semantics():
+    ds = deeplake.empty(f"mem://jsonfast_{uuid.uuid4().hex}")
+    rows = [{"s": "cam", "n": 1}, {"s": "web", "n": 2.5}, {"n": True}, {"s": "cam"}, {"s": 3, "n": None},
+            {"s": "scan", "n": 7}]
+    with ds:
+        ds.create_tensor("attrs", htype="json")
+        ds.attrs.extend(rows)
+    ask = lambda q: idx(ds.query(q))  # noqa: E731
+    for _ in range(2):  # the second run reads the memoised key columns
+        assert ask("select * where attrs['s'] == 'cam'") == [0, 3]
+        assert ask("select * where attrs['s'] != 'cam'") == [1, 2, 4, 5]  # a missing key is not 'cam'
+        assert ask("select * where attrs['s'] < 'd'") == [0, 3]
+        assert ask("select * where attrs['n'] == 1") == [0, 2]  # True == 1, as in Python
+        assert ask("select * where attrs['n'] > 2") == [1, 5]
+        assert ask("select * where attrs['s'] IN ('web', 'scan')") == [1, 5]
+
+
+def test_json_key_compare_vectorised_on_uniform_values(made):
+    ds, data = made
+    for _ in range(2):
+        assert idx(ds.query("select * where attrs['source'] == 'cam'")) == [
+            i for i, a in enumerate(data["attrs"]) if a["source"] == "cam"]
+        assert idx(ds.query("select * where attrs['k'] >= 2")) == [
+            i for i, a in enumerate(data["attrs"]) if a["k"] >= 2]
+        assert idx(ds.query("select * where attrs['k'] IN ARRAY[1, 3]")) == [
+            i for i, a in enumerate(data["attrs"]) if a["k"] in (1, 3)]
+
+
+def test_literal_compares_are_exact_for_the_column_dtype():
+    ds = deeplake.empty(f"mem://exact_{uuid.uuid4().hex}")
+    with ds:
+        ds.create_tensor("u", dtype="uint8")
+        ds.create_tensor("f", dtype="float32")
+        ds.u.extend(np.array([0, 1, 255], dtype=np.uint8))
+        ds.f.extend(np.array([0.1, 0.5, 3.0], dtype=np.float32))
+    assert idx(ds.query("select * where u == -1")) == []
+    assert idx(ds.query("select * where u < 300")) == [0, 1, 2]
+    assert idx(ds.query("select * where u > 0.5")) == [1, 2]
+    assert idx(ds.query("select * where f == 0.5")) == [1]
+    assert idx(ds.query("select * where f == 0.1")) == []  # float32(0.1) is not the literal 0.1
+    assert idx(ds.query("select * where f < 0.1")) == []
+
+
+def test_large_results_are_array_backed_views(made):
+    ds, data = made
+    view = ds.query("select * where labels != 1")
+    entry = view.index.values[0]
+    assert entry.positions_array is not None
+    assert idx(view) == where(data["labels"] != 1)
+    assert idx(view[2:5]) == where(data["labels"] != 1)[2:5]
+    first = where(data["labels"] != 1)[0]
+    assert view[0].labels.numpy().tolist() == [int(data["labels"][first])]
+    again = view.query("select * where labels == 0")
+    assert idx(again) == where(data["labels"] == 0)
+
+
+def test_cosine_top_k_repeated_and_after_a_write(tmp_path):
+    rng = np.random.default_rng(3)
+    emb = rng.standard_normal((3000, 16)).astype(np.float32)
+    ds = deeplake.empty(str(tmp_path / "emb"))
+    with ds:
+        ds.create_tensor("embedding", htype="embedding", dtype="float32")
+        ds.embedding.extend(emb)
+    q = rng.standard_normal(16).astype(np.float32)
+    tql = ("select * order by COSINE_SIMILARITY(embedding, ARRAY["
+           + ", ".join(repr(float(v)) for v in q) + "]) DESC LIMIT 5")
+
+    def expected(x):
+        scores = (x @ q) / (np.linalg.norm(x, axis=1) * np.linalg.norm(q))
+        return np.argsort(-scores, kind="stable")[:5].tolist()
+
+    assert idx(ds.query(tql)) == idx(ds.query(tql)) == expected(emb)  # second run uses kept row norms
+    ds.embedding[int(expected(emb)[0])] = -emb[expected(emb)[0]]  # the best row becomes the worst
+    emb[expected(emb)[0]] *= -1
+    assert idx(ds.query(tql)) == expected(emb)

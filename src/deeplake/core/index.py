@@ -1,7 +1,9 @@
 """Index algebra: which rows, and which elements of each row, a view selects.
 
 An :class:`IndexEntry` indexes one axis with an int, a slice or a tuple of
-ints (a "list" index). An :class:`Index` is one entry per axis: the first is
+ints (a "list" index); a list of many rows (a query result) can be held as a
+read-only int64 array instead (``IndexEntry.from_positions``), with the same
+behaviour and no per-row Python objects. An :class:`Index` is one entry per axis: the first is
 the sample axis, the rest apply inside each sample (``ds.x[0, 10:20, :, 1]``).
 
 Subscripting composes without reading any data, so views of views stay
@@ -249,13 +251,50 @@ def replace_ellipsis_with_slices(items: Any, ndim: int) -> Any:
 class IndexEntry:
     """Index into one axis: an int (drops the axis), a slice, or a tuple of ints."""
 
-    __slots__ = ("value", "__weakref__")
+    # A list entry may be held as a read-only int64 array of non-negative
+    # positions (``_array``) instead of a tuple: query results select millions
+    # of rows, and the tuple is only built if someone reads ``value``.
+    __slots__ = ("_value", "_array", "_max", "__weakref__")
 
     def __init__(self, value: IndexValue = _TRIVIAL):
-        # an IndexEntry's value is already canonical: no need to re-check it
-        self.value: IndexValue = (
-            value.value if isinstance(value, IndexEntry) else _canonical_value(value)
-        )
+        self._array = self._max = None
+        if isinstance(value, IndexEntry):
+            # an IndexEntry's value is already canonical: no need to re-check it
+            self._value, self._array, self._max = value._value, value._array, value._max
+        else:
+            self._value = _canonical_value(value)
+
+    @classmethod
+    def from_positions(cls, positions: np.ndarray) -> "IndexEntry":
+        """A list entry over non-negative int positions, kept as an array
+        (taken over, not copied: the caller must not change it)."""
+        arr = np.asarray(positions, dtype=np.int64).reshape(-1)
+        if len(arr) and int(arr.min()) < 0:
+            raise IndexError(f"from_positions needs non-negative positions, got {int(arr.min())}")
+        return _array_entry(arr, int(arr.max()) if len(arr) else -1)
+
+    @property
+    def value(self) -> IndexValue:
+        v = self._value
+        if v is None:
+            v = self._value = tuple(self._array.tolist())
+        return v
+
+    @value.setter
+    def value(self, v: IndexValue) -> None:
+        self._value, self._array = v, None
+
+    @property
+    def simple_value(self) -> Union[int, slice, None]:
+        """The int or slice this entry holds; None for a list entry (without
+        building the tuple of an array-backed one)."""
+        v = self._value
+        return v if isinstance(v, (int, slice)) else None
+
+    @property
+    def positions_array(self) -> Optional[np.ndarray]:
+        """The read-only position array of an array-backed list entry, else None."""
+        return self._array
 
     # ---- composition -------------------------------------------------
 
@@ -276,6 +315,8 @@ class IndexEntry:
     def _compose(self, item: IndexValue, parent_length: Optional[int]) -> "IndexEntry":
         if not self.subscriptable():
             raise TypeError("Subscripting IndexEntry after 'int' is not allowed. Use Index instead.")
+        if self._array is not None:
+            return _compose_array(self._array, item)
         value = self.value
         if isinstance(value, tuple):
             return _entry(_compose_sequence(value, item, len(value)))
@@ -307,16 +348,18 @@ class IndexEntry:
 
     def subscriptable(self) -> bool:
         """Whether the entry keeps its axis (an int entry drops it)."""
-        return not isinstance(self.value, int)
+        return not isinstance(self._value, int)
 
     def is_trivial(self) -> bool:
         """Whether the entry selects the whole axis unchanged (``[:]``)."""
-        return isinstance(self.value, slice) and _is_trivial_slice(self.value)
+        return isinstance(self._value, slice) and _is_trivial_slice(self._value)
 
     def length(self, parent_length: int) -> int:
         """Number of elements selected from a parent of ``parent_length``."""
         if parent_length == 0:
             return 0
+        if self._array is not None:
+            return len(self._array)
         value = self.value
         if isinstance(value, int):
             return 1
@@ -326,6 +369,12 @@ class IndexEntry:
 
     def validate(self, parent_length: int) -> None:
         """Raise IndexError if an int (or list element) is outside the parent."""
+        if self._array is not None:
+            if self._max >= parent_length:
+                raise IndexError(
+                    f"Index {self._max} is out of range for tensors with length {parent_length}"
+                )
+            return
         value = self.value
         if isinstance(value, slice):
             return  # out-of-range slices just select fewer elements
@@ -340,6 +389,9 @@ class IndexEntry:
 
     def indices(self, length: int) -> Iterator[int]:
         """Yield the selected positions (non-negative) in a parent of ``length``."""
+        if self._array is not None:
+            yield from self._array.tolist()
+            return
         value = self.value
         if isinstance(value, slice):
             yield from range(*value.indices(length))
@@ -350,7 +402,11 @@ class IndexEntry:
                 yield v + length if v < 0 else v
 
     def numpy_indices(self, length: int) -> np.ndarray:
-        """Selected positions as an int64 array, validated against ``length``."""
+        """Selected positions as an int64 array, validated against ``length``
+        (read-only for an array-backed entry)."""
+        if self._array is not None:
+            self.validate(length)
+            return self._array
         value = self.value
         if isinstance(value, slice):
             return np.arange(*value.indices(length), dtype=np.int64)
@@ -376,6 +432,8 @@ class IndexEntry:
 
     def to_json(self) -> Union[int, List[int], dict]:
         """FORMAT.md 1.7 entry: int, list of ints, or {"start", "stop", "step"}."""
+        if self._array is not None:
+            return self._array.tolist()
         value = self.value
         if isinstance(value, slice):
             return {"start": value.start, "stop": value.stop, "step": value.step}
@@ -402,17 +460,59 @@ class IndexEntry:
         return hash(self._key())
 
     def __str__(self) -> str:
+        if self._array is not None and len(self._array) > 20:
+            head = ", ".join(str(v) for v in self._array[:10].tolist())
+            return f"IndexEntry(({head}, ... {len(self._array)} positions))"
         return f"IndexEntry({self.value!r})"
 
     __repr__ = __str__
+
+    def __getstate__(self):
+        return (self._value, self._array, self._max)
+
+    def __setstate__(self, state) -> None:
+        self._value, self._array, self._max = state
+        if self._array is not None:
+            self._array.setflags(write=False)
 
 
 def _entry(value: IndexValue) -> IndexEntry:
     """IndexEntry from a value that is already canonical (skips re-checking
     long lists)."""
     entry = IndexEntry.__new__(IndexEntry)
-    entry.value = value
+    entry._value, entry._array, entry._max = value, None, None
     return entry
+
+
+def _array_entry(arr: np.ndarray, highest: int) -> IndexEntry:
+    """Array-backed list entry; ``arr`` holds non-negative int64 positions."""
+    arr.setflags(write=False)
+    entry = IndexEntry.__new__(IndexEntry)
+    entry._value, entry._array, entry._max = None, arr, highest
+    return entry
+
+
+def _compose_array(base: np.ndarray, item: IndexValue) -> IndexEntry:
+    """Apply a canonical ``item`` to an array-backed list entry."""
+    length = len(base)
+    if isinstance(item, int):
+        if not -length <= item < length:
+            raise _out_of_range(item, length)
+        return _entry(int(base[item]))
+    if isinstance(item, slice):
+        if item.indices(length) == (0, length, 1):
+            return _array_entry(base, int(base.max()) if length else -1)
+        picked = base[item]
+    else:
+        if not item:
+            return _entry(())
+        positions = np.asarray(item, dtype=np.int64)
+        bad = (positions >= length) | (positions < -length)
+        if bad.any():
+            raise _out_of_range(int(positions[bad.argmax()]), length)
+        picked = base[positions]
+    picked = np.array(picked, dtype=np.int64)  # own copy: a slice must not pin a huge parent
+    return _array_entry(picked, int(picked.max()) if len(picked) else -1)
 
 
 def _compose_sequence(base: Sequence[int], item: IndexValue, length: int) -> IndexValue:

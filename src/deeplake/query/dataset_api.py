@@ -2,18 +2,21 @@
 
 Every function accepts a dataset, group or view and returns views of it: a
 view's rows are the stored rows it selects, in result order (rows may repeat
-after sampling with replacement). The query text is kept on the returned view
-as ``view._query``.
+after sampling with replacement). How a view was made is kept on it for
+save_view (see _record_provenance): ``_tql_query`` after query(), ``_query``
+after filter() / sample_by(), and ``_source_ds_idx``.
 """
 
 from __future__ import annotations
 
+import time
+import uuid
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Callable, Dict, List, Optional, Sequence, Union
 
 import numpy as np
 
-from deeplake.core.index import Index, IndexEntry
+from deeplake.core.index import Index, IndexEntry, _array_entry
 from deeplake.errors import (
     DatasetViewSavingError,
     FilterError,
@@ -25,39 +28,36 @@ from deeplake.query.engine import compile_query, evaluate_weights
 from deeplake.query.random_state import get_rng
 from deeplake.query.sampling import random_split_indices, weighted_sample
 
-_QUERY_TEXT_MAX = 1000  # longer query texts are kept shortened on the view
 _SCHEDULERS = ("serial", "threaded", "processed")
 
 
 # ---------------------------------------------------------------- views
 def view_at(ds, positions: np.ndarray, source: Optional[DatasetColumnSource] = None):
-    """The view of ``ds`` made of its rows ``positions`` (in that order)."""
-    positions = np.asarray(positions, dtype=np.int64)
+    """The view of ``ds`` made of its rows ``positions`` (in that order).
+
+    A run of consecutive rows becomes a slice; anything else an array-backed
+    list entry, so a view of millions of rows costs no per-row Python object.
+    """
+    positions = np.asarray(positions, dtype=np.int64).reshape(-1)
     n = len(ds)
-    if len(positions) and (positions.min() < 0 or positions.max() >= n):
-        raise IndexError(f"Row {int(positions.max())} is out of range for a view of {n} rows.")
+    highest = -1
+    if len(positions):
+        lowest, highest = int(positions.min()), int(positions.max())
+        if lowest < 0 or highest >= n:
+            raise IndexError(f"Row {highest if highest >= n else lowest} is out of range for a view of {n} rows.")
     if ds._index.values[0].is_trivial():
         absolute = positions  # rows of a whole dataset are its stored rows
     else:
         stored = source.sample_indices if source is not None else _sample_indices(ds)
         absolute = stored[positions]
+        highest = int(absolute.max()) if len(absolute) else -1
     rest = list(ds._index.values[1:])
-    if len(absolute) > 1 and int(absolute[-1]) - int(absolute[0]) == len(absolute) - 1 and np.all(
-        np.diff(absolute) == 1
-    ):
+    count = len(absolute)
+    if count > 1 and int(absolute[-1]) - int(absolute[0]) == count - 1 and np.all(np.diff(absolute) == 1):
         entry = IndexEntry(slice(int(absolute[0]), int(absolute[-1]) + 1))  # a run: keep it a slice
     else:
-        entry = _list_entry(absolute)
+        entry = _array_entry(absolute, highest)  # takes the array over (made read-only)
     return ds._derive(Index([entry] + rest))
-
-
-def _list_entry(absolute: np.ndarray) -> IndexEntry:
-    """An IndexEntry of in-range stored rows, without re-checking each one."""
-    try:
-        from deeplake.core.index import _entry
-    except ImportError:  # pragma: no cover - the helper is an optimisation only
-        return IndexEntry(absolute)
-    return _entry(tuple(absolute.tolist()))
 
 
 def _sample_indices(ds) -> np.ndarray:
@@ -65,10 +65,17 @@ def _sample_indices(ds) -> np.ndarray:
     return np.asarray(idx, dtype=np.int64)[: len(ds)]
 
 
-def _keep_text(view, text: str) -> None:
-    if len(text) > _QUERY_TEXT_MAX:
-        text = text[: _QUERY_TEXT_MAX - 3] + "..."
-    object.__setattr__(view, "_query", text)
+def _record_provenance(view, source_ds, *, tql: Optional[str] = None, text: Optional[str] = None) -> None:
+    """What save_view records about how a view was made (the reference's names):
+    ``_tql_query`` the TQL of ds.query (re-run when the saved view is loaded),
+    ``_query`` the condition or function source of filter / sample_by,
+    ``_source_ds_idx`` the queried dataset's index as JSON (FORMAT.md 1.7),
+    ``_created_at`` the time the view was made."""
+    for attr, value in (("_tql_query", tql), ("_query", text)):
+        if value is not None:
+            object.__setattr__(view, attr, value)
+    object.__setattr__(view, "_source_ds_idx", source_ds.index.to_json())
+    object.__setattr__(view, "_created_at", time.time())
 
 
 # ---------------------------------------------------------------- query
@@ -83,12 +90,16 @@ def query(ds, query_string: str, runtime: Optional[Dict] = None, return_data: bo
     if not isinstance(query_string, str):
         raise TypeError(f"query_string must be a str, got {type(query_string).__name__}")
     _check_runtime(ds, runtime, return_data)
+    view = _run_query(ds, query_string)
+    _record_provenance(view, ds, tql=query_string)
+    return view
+
+
+def _run_query(ds, query_string: str):
     source = DatasetColumnSource(ds)
     result = compile_query(query_string).run(source, rng=get_rng())
     view = view_at(ds, result.indices, source)
-    view = _project(view, result, source)
-    _keep_text(view, query_string)
-    return view
+    return _project(view, result, source)
 
 
 def _check_runtime(ds, runtime, return_data: bool) -> None:
@@ -130,11 +141,12 @@ def filter_dataset(ds, function: Union[Callable, str], num_workers: int = 0, sch
     """Rows of ``ds`` where ``function(row_view)`` is true, or that match a TQL
     condition (a string); returns a view in row order."""
     if isinstance(function, str):
-        view = query(ds, function)
+        view = _run_query(ds, function)
+        _record_provenance(view, ds, text=function)
     elif callable(function):
         positions = _run_filter(ds, function, int(num_workers or 0), scheduler, progressbar)
         view = view_at(ds, positions)
-        _keep_text(view, _describe_function(function))
+        _record_provenance(view, ds, text=_describe_function(function))
     else:
         raise TypeError(
             f"filter expects a function of one sample or a TQL condition string, got {type(function).__name__}"
@@ -150,7 +162,8 @@ def _describe_function(function) -> str:
     try:
         return inspect.getsource(function).strip()
     except (OSError, TypeError):
-        return "UDF: " + getattr(function, "__name__", type(function).__name__)
+        # the name alone would give two different functions the same saved-view id
+        return "UDF: " + getattr(function, "__name__", type(function).__name__) + "@" + uuid.uuid4().hex
 
 
 def _save_filter_result(view, result_path, result_ds_args) -> None:
@@ -288,7 +301,7 @@ def sample_by(ds, weights: Union[str, list, tuple, np.ndarray], replace: Optiona
         positions = weighted_sample(values, replace=bool(replace), size=size, rng=rng)
     view = view_at(ds, positions, source)
     if text is not None:
-        _keep_text(view, f"SAMPLE BY {text}")
+        _record_provenance(view, ds, text=f"SAMPLE BY {text}")
     return view
 
 

@@ -11,7 +11,8 @@ column once), and process-wide per tensor engine for columns read whole, so
 repeated queries on an unchanged tensor skip decoding. The process-wide entry
 is valid while the engine has seen no write: every TensorEngine write drops
 its ``_fast`` read tables, so the identity of those tables (with the length
-and commit) is the version token.
+and commit) is the version token. Derived values (json keys, row norms) hang
+off the cached column objects, so they share its lifetime.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any, Optional
 import numpy as np
 
 from deeplake.query.source import JSON_HTYPES, TEXT_HTYPES, ColumnInfo
+from deeplake.query.values import JsonColumn
 
 # A view covering at least this share of a tensor reads (and caches) the whole
 # tensor: one sequential pass is cheaper than a gather, and reusable.
@@ -47,7 +49,7 @@ class _ColumnCache:
             if entry is None:
                 return None
             ref, stored_token, value, _ = entry
-            if ref() is not engine or stored_token != token:
+            if ref() is not engine or not _same_version(stored_token, token):
                 self._drop(id(engine))
                 return None
             self._entries.move_to_end(id(engine))
@@ -96,8 +98,15 @@ def _approx_bytes(value) -> int:
 
 
 def _version_token(engine):
-    tables = engine._fast_tables()  # rebuilt after any write to the engine
-    return id(tables), engine.meta.length, engine.ctx.commit_id
+    # The read tables are rebuilt after any write to the engine. The token holds
+    # the tables object itself: a cached entry keeps it alive, so a rebuilt one
+    # can never reuse its id.
+    tables = engine._fast_tables()
+    return tables, engine.meta.length, engine.ctx.commit_id
+
+
+def _same_version(a, b) -> bool:
+    return a[0] is b[0] and a[1:] == b[1:]
 
 
 class DatasetColumnSource:
@@ -170,6 +179,8 @@ class DatasetColumnSource:
             whole = _CACHE.get(engine, token)
             if whole is None:
                 whole = _decode(engine, np.arange(stored, dtype=np.int64))
+                if isinstance(whole, np.ndarray):
+                    whole.setflags(write=False)  # shared between queries; lets functions memoise on it
                 _CACHE.put(engine, token, whole)
             if self._covers_all(stored):
                 return whole
@@ -211,7 +222,7 @@ def _decode(engine, indices: np.ndarray):
     if htype in TEXT_HTYPES:
         return np.array(values, dtype=str) if values else np.array([], dtype=str)
     if htype in JSON_HTYPES:
-        return values
+        return JsonColumn(values)
     if engine.is_fixed_shape() and values and not engine.tiles.entries:
         return np.stack(values)
     return values

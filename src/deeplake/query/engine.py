@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import Optional
 
 import numpy as np
@@ -22,15 +24,14 @@ class CompiledQuery:
     def __init__(self, text: str):
         self.text = text
         self.tree = parse(text)
-        self._bound = None
-        self._bound_key = None
+        self._binding = None  # (schema key, bound tree), replaced as one tuple
 
     def bind(self, source):
         key = _schema_key(source)
-        if self._bound is None or key != self._bound_key:
-            self._bound = _guarded(lambda: Binder(self.text, source).bind(self.tree))
-            self._bound_key = key
-        return self._bound
+        binding = self._binding
+        if binding is None or binding[0] != key:
+            binding = self._binding = (key, _guarded(lambda: Binder(self.text, source).bind(self.tree)))
+        return binding[1]
 
     def columns(self, source) -> set:
         """Names of the source tensors the query reads."""
@@ -46,8 +47,9 @@ class CompiledQuery:
 
 
 def _schema_key(source):
+    """What a binding depends on: the column names and their static infos."""
     names = tuple(source.column_names())
-    return id(source), names, tuple(source.column_info(n) for n in names)
+    return names, tuple(source.column_info(n) for n in names)
 
 
 def _guarded(fn):
@@ -62,9 +64,24 @@ def _guarded(fn):
         raise QueryExecutionError(f"Query failed on the data: {type(exc).__name__}: {exc}") from exc
 
 
+_COMPILED_MAX = 128
+_compiled: "OrderedDict[str, CompiledQuery]" = OrderedDict()
+_compiled_lock = threading.Lock()
+
+
 def compile_query(query: str, source=None) -> CompiledQuery:
-    """Parse ``query``; with ``source`` also bind it now, raising name/type errors early."""
-    compiled = CompiledQuery(query)
+    """Parse ``query`` (recently parsed texts are reused, with their bindings);
+    with ``source`` also bind it now, raising name/type errors early."""
+    with _compiled_lock:
+        compiled = _compiled.get(query)
+        if compiled is not None:
+            _compiled.move_to_end(query)
+    if compiled is None:
+        compiled = CompiledQuery(query)  # a syntax error is raised here and never cached
+        with _compiled_lock:
+            _compiled[query] = compiled
+            while len(_compiled) > _COMPILED_MAX:
+                _compiled.popitem(last=False)
     if source is not None:
         compiled.bind(source)
     return compiled

@@ -119,7 +119,7 @@ class Context:
         items = tuple(node.items)
         try:
             if isinstance(base, Json):
-                return Json([_json_get(r, items[0]) for r in base.rows])
+                return _json_subscript(base, items[0])
             if isinstance(base, Const):
                 if isinstance(base.value, (dict, list)):
                     return Const(_json_get(base.value, items[0]))
@@ -157,6 +157,8 @@ class Context:
             result = Const(np.isin(np.asarray(value.value), np.asarray(items)))
         elif isinstance(value, Ragged):
             result = Ragged([np.isin(r, np.asarray(items)) for r in value.rows])
+        elif isinstance(value, Json) and _typed_in(value, items) is not None:
+            result = Dense(_typed_in(value, items))
         else:
             result = Dense(np.array([_hashable_in(plain_scalar(r), items) for r in value.rows], dtype=bool))
         return unary("NOT", result) if node.negated else result
@@ -175,6 +177,24 @@ class Context:
             raise QueryExecutionError(exc.message, self.query, node.pos) from None
 
 
+def _json_subscript(base: Json, key) -> Json:
+    """``base[key]`` per row; memoised on a cached column (keys are constants)."""
+    memo = base.memo
+    memo_key = (type(key).__name__, key)
+    if memo is not None:
+        hit = memo.get(memo_key)
+        if hit is not None:
+            return hit
+    if isinstance(key, str):  # the common case inlined: one dict lookup per row
+        values = [r.get(key) if type(r) is dict else _json_get(r, key) for r in base.rows]
+    else:
+        values = [_json_get(r, key) for r in base.rows]
+    result = Json(values, {} if memo is not None else None)
+    if memo is not None:
+        memo[memo_key] = result
+    return result
+
+
 def _json_get(row, key):
     try:
         if isinstance(row, dict):
@@ -191,6 +211,20 @@ def _ragged_get(row: np.ndarray, items: tuple) -> np.ndarray:
         return np.asarray(row[items])
     except IndexError:
         return np.empty(0, dtype=row.dtype)  # a missing element matches nothing
+
+
+def _typed_in(value: Json, items) -> Optional[np.ndarray]:
+    """IN over a json value whose rows are all str or all numbers, vectorised."""
+    typed = value.typed()
+    if typed is None:
+        return None
+    if typed.dtype.kind == "U":
+        wanted = [i for i in items if isinstance(i, str)]
+    else:
+        wanted = [i for i in items if isinstance(i, (int, float, np.integer, np.floating))]
+    if not wanted:
+        return np.zeros(len(typed), dtype=bool)
+    return np.isin(typed, np.asarray(wanted))
 
 
 def _hashable_in(value, items) -> bool:
@@ -236,7 +270,7 @@ class Executor:
         if bound.where is not None:
             with _located(self.query, bound.where):
                 mask = to_mask(self.context(frame, None).evaluate(bound.where), n)
-            rows = np.flatnonzero(mask).astype(np.int64)
+            rows = np.flatnonzero(mask).astype(np.int64, copy=False)
         else:
             rows = np.arange(n, dtype=np.int64)
         all_rows = bound.where is None  # lets ORDER BY read columns without a gather copy
@@ -291,7 +325,7 @@ class Executor:
             projection = [p for p in projection if p not in frame.virtuals]
         elif projection is None and inner is not None:
             projection = inner.tensors
-        return QueryResult(indices.astype(np.int64), virtual_columns, projection, groups, items)
+        return QueryResult(indices.astype(np.int64, copy=False), virtual_columns, projection, groups, items)
 
     def _virtuals(self, bound, frame, rows, inner):
         out: dict = {}

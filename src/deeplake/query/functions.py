@@ -7,6 +7,8 @@ covering n rows. A lazy one gets ``(ctx, nodes)`` and evaluates as it needs
 
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import dataclass
 from typing import Callable
 
@@ -219,13 +221,14 @@ def distance(metric: str, a, b, n: int):
         raise QueryExecutionError(
             f"Vectors of different lengths: {x.shape[1]} and {y.shape[1]}"
         )
+    owner = a.data if isinstance(a, Dense) else None
     x = _as_float(x)
     y = y.astype(x.dtype, copy=False)
     if metric == "COS" and y.shape[0] == 1:
-        # One matrix-vector product; row norms without a temporary copy.
+        # One matrix-vector product; the row norms of a cached column are kept.
         q = y[0]
         dots = x @ q
-        norms = np.sqrt(np.einsum("ij,ij->i", x, x)) * np.sqrt(q @ q)
+        norms = _row_norms(x, owner if owner is not None else x) * np.sqrt(q @ q)
         with np.errstate(divide="ignore", invalid="ignore"):
             return Dense(np.where(norms > 0, dots / norms, 0.0))
     out = np.empty(n, dtype=np.result_type(x.dtype, np.float32))
@@ -234,6 +237,35 @@ def distance(metric: str, a, b, n: int):
         yb = y if y.shape[0] == 1 else y[start:stop]
         out[start:stop] = _distance_block(metric, x[start:stop], yb)
     return Dense(out)
+
+
+_NORMS_LOCK = threading.Lock()
+_NORMS_MEMO: dict = {}  # id(array) -> (weakref to it, its float row norms)
+
+
+def _row_norms(x: np.ndarray, owner: np.ndarray) -> np.ndarray:
+    """L2 norm of each row of ``x`` (an (n, d) view of ``owner``). Kept per
+    ``owner`` while it lives when it is read-only: decoded columns cached by
+    the dataset source are, so repeated top-k queries skip this pass."""
+    if owner.flags.writeable or x.shape[0] < 1024:
+        return np.sqrt(np.einsum("ij,ij->i", x, x))
+    key = id(owner)
+    with _NORMS_LOCK:
+        hit = _NORMS_MEMO.get(key)
+    if hit is not None and hit[0]() is owner and hit[1].shape[0] == x.shape[0] and hit[1].dtype == x.dtype:
+        return hit[1]
+    norms = np.sqrt(np.einsum("ij,ij->i", x, x))
+    norms.setflags(write=False)
+
+    def forget(_ref, key=key):
+        with _NORMS_LOCK:
+            entry = _NORMS_MEMO.get(key)
+            if entry is not None and entry[0]() is None:
+                del _NORMS_MEMO[key]
+
+    with _NORMS_LOCK:
+        _NORMS_MEMO[key] = (weakref.ref(owner, forget), norms)
+    return norms
 
 
 def _distance_block(metric, x, y):

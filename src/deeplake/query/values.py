@@ -11,8 +11,8 @@ A value covers a set of rows at once:
 from __future__ import annotations
 
 import operator
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Optional
 
 import numpy as np
 
@@ -61,9 +61,25 @@ class Text:
         return str(self.data[i])
 
 
+class JsonColumn(list):
+    """A whole decoded json column as a source caches it. ``memo`` keeps
+    what queries derive from it (``col['key']`` and its typed array), so a
+    repeated query skips the per-row pass; it lives exactly as long as the
+    cached column."""
+
+    def __init__(self, rows=()):
+        super().__init__(rows)
+        self.memo: dict = {}
+
+
+_UNSET = object()
+
+
 @dataclass
 class Json:
     rows: list
+    memo: Optional[dict] = None  # derived values, shared with the cached column when there is one
+    _typed: Any = field(default=_UNSET, repr=False, compare=False)
 
     def __len__(self):
         return len(self.rows)
@@ -73,6 +89,32 @@ class Json:
 
     def row(self, i):
         return self.rows[i]
+
+    def typed(self) -> Optional[np.ndarray]:
+        """The rows as one str or number array when every row is a str, or
+        every row an int/float (no bools, no None); else None. Computed once."""
+        if self._typed is _UNSET:
+            self._typed = _typed_rows(self.rows)
+        return self._typed
+
+
+def _typed_rows(rows: list) -> Optional[np.ndarray]:
+    if not rows:
+        return None
+    kinds = set(map(type, rows))
+    if kinds == {str}:
+        arr = np.array(rows, dtype=str)
+    elif kinds <= {int, float}:
+        try:
+            arr = np.array(rows)
+        except OverflowError:
+            return None
+        if arr.dtype.kind not in "if":
+            return None  # ints beyond int64
+    else:
+        return None
+    arr.setflags(write=False)
+    return arr
 
 
 @dataclass
@@ -92,7 +134,9 @@ def column_value(data: Any, kind: str) -> Value:
             return Text(data.reshape(len(data)) if data.ndim > 1 else data)
         return Text(np.array([_as_str(r) for r in data], dtype=str) if len(data) else np.array([], dtype=str))
     if kind == vtypes.JSON:
-        return Json(list(data))
+        if isinstance(data, JsonColumn):
+            return Json(data, data.memo)
+        return Json(data if isinstance(data, list) else list(data))
     if isinstance(data, np.ndarray) and data.dtype != object:
         return Dense(data if data.ndim > 1 else data.reshape(-1, 1))
     rows = [np.asarray(r) for r in data]
@@ -155,6 +199,10 @@ def binary(op: str, a: Value, b: Value) -> Value:
         return _binary_objects(op, a, b)
     if isinstance(a, Ragged) or isinstance(b, Ragged):
         return _binary_ragged(op, a, b)
+    if op in COMPARISONS:
+        fast = _compare_with_scalar(op, a, b)
+        if fast is not None:
+            return fast
     x = a.data if isinstance(a, Dense) else np.asarray(a.value)
     y = b.data if isinstance(b, Dense) else np.asarray(b.value)
     x, y = _align(x, y, isinstance(a, Dense), isinstance(b, Dense))
@@ -166,6 +214,30 @@ def binary(op: str, a: Value, b: Value) -> Value:
         return Dense(_apply(op, x, y))
     except ValueError as exc:
         raise _shape_error(op, x[0] if len(x) else x, y[0] if len(y) else y, exc) from None
+
+
+def _compare_with_scalar(op: str, a: Value, b: Value):
+    """``column OP number`` in the column's own dtype (a Python scalar is weakly
+    typed in numpy 2, and comparisons with it are exact even out of the
+    dtype's range); None when this shortcut does not apply."""
+    if isinstance(a, Dense) and isinstance(b, Const):
+        column, const, flipped = a.data, b.value, False
+    elif isinstance(b, Dense) and isinstance(a, Const):
+        column, const, flipped = b.data, a.value, True
+    else:
+        return None
+    const = np.asarray(const)
+    if const.ndim or const.dtype.kind not in "iuf" or column.dtype.kind not in "iuf":
+        return None
+    scalar = const.item()
+    if column.dtype.kind != "f" and isinstance(scalar, float):
+        return None  # int column vs float literal: let numpy promote
+    if column.dtype.kind == "f" and column.dtype.itemsize < 8:
+        with np.errstate(over="ignore"):
+            if float(column.dtype.type(scalar)) != scalar:
+                return None  # the literal is not exact in the column's dtype: compare in float64
+    with np.errstate(invalid="ignore"):
+        return Dense(_UFUNCS[op](scalar, column) if flipped else _UFUNCS[op](column, scalar))
 
 
 def _const_op(op, x, y):
@@ -210,6 +282,9 @@ def _binary_objects(op: str, a: Value, b: Value) -> Value:
         return Dense(_UFUNCS[op](a.data, y))
     if isinstance(b, Text) and _is_str_const(a):
         return Dense(_UFUNCS[op](str(a.value), b.data))
+    fast = _compare_typed_json(op, a, b)
+    if fast is not None:
+        return fast
     n = len(a) if not isinstance(a, Const) else len(b)
     ga, gb = _row_getter(a), _row_getter(b)
     fn = _PY_OPS[op]
@@ -217,6 +292,31 @@ def _binary_objects(op: str, a: Value, b: Value) -> Value:
     for i in range(n):
         out[i] = _py_compare(fn, ga(i), gb(i))
     return Dense(out)
+
+
+def _compare_typed_json(op: str, a: Value, b: Value) -> Optional[Dense]:
+    """A json value whose rows are all str (or all numbers) against a constant
+    of the same kind, as one numpy comparison; None when that does not apply
+    (the row-by-row Python comparison then decides)."""
+    if isinstance(a, Json) and isinstance(b, Const):
+        typed, const, flipped = a.typed(), b.value, False
+    elif isinstance(b, Json) and isinstance(a, Const):
+        typed, const, flipped = b.typed(), a.value, True
+    else:
+        return None
+    if typed is None:
+        return None
+    if typed.dtype.kind == "U":
+        if not isinstance(const, (str, np.str_)):
+            return None
+        scalar = str(const)
+    else:
+        const = np.asarray(const)
+        if const.ndim or const.dtype.kind not in "iuf":
+            return None
+        scalar = const.item()
+    with np.errstate(invalid="ignore"):
+        return Dense(_UFUNCS[op](scalar, typed) if flipped else _UFUNCS[op](typed, scalar))
 
 
 def _py_compare(fn, x, y) -> bool:
