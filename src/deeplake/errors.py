@@ -496,6 +496,13 @@ class GroupInfoNotSupportedError(DeepLakeError, TypeError):
     pass
 
 
+class MissingCredsError(DeepLakeError, KeyError):
+    """A link's creds key was never added to the dataset."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
 class InvalidSourcePathError(DeepLakeError, ValueError):
     pass
 

@@ -206,11 +206,11 @@ class Tensor:
         """The selected samples as one array, or a list when ``aslist``."""
         eng = self._engine
         values0 = self.index.values
-        if (len(values0) == 1 and type(values0[0].value) is int and not aslist and not self.meta.is_sequence
+        if (len(values0) == 1 and type(values0[0].simple_value) is int and not aslist and not self.meta.is_sequence
                 and self._pad_to is None):
             if eng._fast is not None or eng.can_read_fast():
                 return eng.read_one_fixed(values0[0].value)
-        v0 = values0[0].value
+        v0 = values0[0].simple_value
         if (type(v0) is slice and not aslist and not self.meta.is_sequence and self._pad_to is None
                 and eng.can_read_fast()):
             start, stop, step = v0.indices(self._parent_len())
@@ -225,6 +225,17 @@ class Tensor:
             if sub:
                 arr = self._apply_sub(arr)
             return arr[0] if self._is_single() else arr
+        if sub and not aslist and self._frame_range(indices):
+            from deeplake.core.video_ops import read_frames
+
+            values = [read_frames(self, int(i)) for i in indices]
+            return values[0] if self._is_single() else stack_or_raise(values, self.name, self.index)
+        if sub and self._tiled_only(indices):
+            inner = tuple(e.value for e in sub)  # read only the tiles the region touches
+            values = [eng.read_tiled_region(int(i), inner) for i in indices]
+            if self._is_single():
+                return values[0]
+            return values if aslist else stack_or_raise(values, self.name, self.index)
         if self.is_link:
             values = self._read_links(indices)
         else:
@@ -247,6 +258,16 @@ class Tensor:
         if aslist:
             return values
         return stack_or_raise(values, self.name, self.index) if values else self._empty_array()
+
+    def _frame_range(self, indices) -> bool:
+        from deeplake.core.video_ops import is_frame_range_read
+
+        return self._pad_to is None and len(indices) > 0 and is_frame_range_read(self)
+
+    def _tiled_only(self, indices) -> bool:
+        tiles = self._engine.tiles.entries
+        return (bool(tiles) and not self.meta.is_sequence and not self.is_link and self._pad_to is None
+                and all(int(i) in tiles for i in indices))
 
     def _stack_sequence(self, seq):
         if not seq:
@@ -274,6 +295,9 @@ class Tensor:
     def _read_links(self, indices):
         from deeplake.core.linked import read_linked_samples
 
+        if self.meta.is_sequence:  # sequence[link[...]]: one list of items per sequence
+            return [read_linked_samples(self, np.arange(a, b, dtype=np.int64))
+                    for a, b in self._item_indices_of_sequences(indices)]
         return read_linked_samples(self, indices)
 
     def data(self, aslist: bool = False, fetch_chunks: bool = False) -> dict:
@@ -283,6 +307,8 @@ class Tensor:
             vals = self._plain_values()
             return {"value": vals}
         value = self.numpy(aslist=aslist, fetch_chunks=fetch_chunks)
+        if htype == "video" and self._is_single() and not self.meta.is_sequence:
+            return {"frames": value, "timestamps": self.timestamps, "sample_info": self.sample_info}
         out = {"value": value}
         if htype in _MEDIA_HTYPES:
             out["sample_info"] = self.sample_info
@@ -336,13 +362,19 @@ class Tensor:
                 f"together per chunk ({self.meta.chunk_compression}), not one by one."
             )
         idx = int(self._sample_indices()[0])
+        if self.is_link:
+            from deeplake.core.linked import link_bytes
+
+            return link_bytes(self, idx)
         return self._engine.read_bytes(idx)
 
     def path(self):
         """Paths stored in a link tensor (a list, as the reference returns)."""
         if not self.is_link:
             raise ValueError(f"Tensor '{self.name}' is not a link tensor; only link tensors have paths.")
-        return list(self._engine.read_many(self._sample_indices()))
+        from deeplake.core.linked import link_paths
+
+        return link_paths(self)
 
     def creds_key(self):
         from deeplake.core.linked import creds_key
@@ -360,6 +392,10 @@ class Tensor:
         indices = self._sample_indices()
         if self.meta.is_sequence:
             raise NotImplementedError
+        if self.is_link:
+            from deeplake.core.linked import link_shapes
+
+            return link_shapes(self, indices)
         return eng.read_shapes(indices)
 
     @property
@@ -484,6 +520,19 @@ class Tensor:
         from deeplake.core.linked import sample_info
 
         return sample_info(self)
+
+    @property
+    def timestamps(self) -> np.ndarray:
+        """Frame times in seconds of one video sample (``ds.videos[0, 5:10].timestamps``)."""
+        from deeplake.core.video_ops import timestamps
+
+        return timestamps(self)
+
+    def play(self):
+        """Show a video sample in a notebook; returns the local file path that plays it."""
+        from deeplake.core.video_ops import play
+
+        return play(self)
 
     def summary(self) -> None:
         print(self._summary_text())

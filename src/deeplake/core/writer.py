@@ -67,15 +67,23 @@ class DatasetWriter:
                 seq = _as_sample_list(seq) if seq is not None else []
                 lengths.append(len(seq))
                 items.extend(seq if not isinstance(seq, np.ndarray) else list(seq))
-            batch = eng.encode(items)
+            batch = self._encode(tensor, items, plan)
             plan.seq_lengths[eng] = lengths
             n_top = len(lengths)
         else:
-            batch = eng.encode(samples)
+            batch = self._encode(tensor, samples, plan)
             n_top = batch.count
         plan.steps.append((eng, batch))
         self._plan_companions(tensor, batch, n_top, plan, samples)
         return plan
+
+    @staticmethod
+    def _encode(tensor, samples, plan: _Plan) -> EncodedBatch:
+        if tensor._engine.meta.is_link:
+            from deeplake.core.linked import encode_links
+
+            return encode_links(tensor, list(samples), plan)
+        return tensor._engine.encode(samples)
 
     @staticmethod
     def _decide_htype(eng, samples, plan: _Plan) -> None:
@@ -145,7 +153,8 @@ class DatasetWriter:
                 ndim = self._ndim_for_shape_companion(eng, batch)
                 cb = ceng.encode(batch.shape_array(ndim).astype(np.int64))
             elif fn == "extend_info":
-                cb = ceng.encode([self._sample_info(s) for s in self._flat_samples(eng, samples, batch)])
+                flat = batch.extra.get("resolved") or self._flat_samples(eng, samples, batch)
+                cb = ceng.encode([self._sample_info(s) for s in flat])
             else:
                 # downsampling and other links arrive with their htypes
                 continue
@@ -235,10 +244,15 @@ class DatasetWriter:
                 f"Cannot assign {len(values) if values is not None else 'a value'} samples to "
                 f"{len(indices)} positions of tensor '{tensor.name}'."
             )
+        if sub and not eng.meta.is_link and all(int(i) in eng.tiles for i in indices):
+            inner = tuple(e.value for e in sub)
+            for idx, v in zip(indices, values):  # only the touched tiles are rewritten
+                eng.write_tiled_region(int(idx), inner, v)
+            return
         if sub:
             values = self._merge_partial(tensor, indices, values)
         eng.coerce = self._coercer(tensor, plan := _Plan())
-        batch = eng.encode(values)
+        batch = self._encode(tensor, values, plan)
         # companions of updated samples
         comp_updates = []
         for ckey, link in eng.meta.links.items():
@@ -249,7 +263,8 @@ class DatasetWriter:
                 comp_updates.append((ceng, ceng.encode(batch.shape_array(ndim).astype(np.int64))))
             elif fn == "update_info":
                 ceng = self.ds._engine_for_key(ckey)
-                comp_updates.append((ceng, ceng.encode([self._sample_info(v) for v in values])))
+                infos = batch.extra.get("resolved") or values
+                comp_updates.append((ceng, ceng.encode([self._sample_info(v) for v in infos])))
         eng.update_encoded(indices, batch)
         for ceng, cb in comp_updates:
             ceng.update_encoded(indices, cb)
@@ -285,7 +300,15 @@ class DatasetWriter:
         out = []
         for idx, v in zip(indices, values):
             sample = np.array(eng.read_sample(int(idx)))
-            sample[inner] = v
+            try:
+                sample[inner] = v
+            except (ValueError, TypeError) as e:
+                from deeplake.errors import TensorInvalidSampleShapeError
+
+                raise TensorInvalidSampleShapeError(
+                    f"Cannot write this value into {inner} of a sample of shape {sample.shape} "
+                    f"in tensor '{tensor.name}': {e}"
+                ) from None
             out.append(sample)
         return out
 

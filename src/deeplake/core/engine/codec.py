@@ -49,6 +49,15 @@ def _is_sample_object(x) -> bool:
     return hasattr(x, "compressed_bytes") and hasattr(x, "shape")
 
 
+class OwnChunk(bytes):
+    """Bytes of a sample that must sit alone in its chunk (a link_tiled path array)."""
+
+
+def _is_partial_sample(x) -> bool:
+    # deeplake.tiled(...): a shape to allocate as tiles, no data yet
+    return hasattr(x, "sample_shape") and hasattr(x, "tile_shape") and not hasattr(x, "path_array")
+
+
 class Codec:
     """Base codec: subclasses know one storage representation."""
 
@@ -142,6 +151,8 @@ class NumericCodec(Codec):
         self._pad_gray = meta.htype.startswith("image") or (
             sc is not None and get_compression_type(sc) == "image"
         )
+        # image.rgb / image.gray convert every sample to 3 / 1 channels
+        self._mode = {"image.rgb": "RGB", "image.gray": "L"}.get(meta.htype)
 
     def _target_dtype(self, arr: np.ndarray, from_numpy: bool) -> np.dtype:
         dtype = _np_dtype(self.meta)
@@ -219,7 +230,7 @@ class NumericCodec(Codec):
     def encode(self, samples) -> EncodedBatch:
         sc = self.meta.sample_compression
         ndim = self.tensor_ndim()
-        if isinstance(samples, np.ndarray) and samples.dtype != object and self.coerce is None:
+        if isinstance(samples, np.ndarray) and samples.dtype != object and self.coerce is None and not self._mode:
             return self._encode_ndarray(samples, ndim)
         bufs, shapes = [], []
         dtype_seen = None
@@ -233,13 +244,25 @@ class NumericCodec(Codec):
                 bufs.append(b"")
                 shapes.append(shape)
                 continue
+            if _is_partial_sample(s):
+                dtype_seen = self._partial_dtype(s, dtype_seen)
+                self._check_ndim(s.sample_shape, ndim)
+                bufs.append(s)  # the engine allocates its tiles
+                shapes.append(s.sample_shape)
+                continue
             if _is_sample_object(s):
                 b, shape = self._encode_sample_object(s)
+                if dtype_seen is None:
+                    dtype_seen = _np_dtype(self.meta) or np.dtype(s.dtype)
                 self._check_ndim(shape, ndim)
                 bufs.append(b)
                 shapes.append(shape)
                 continue
             arr, from_numpy = self._as_array(s)
+            if self._mode:
+                from deeplake.htypes.image import convert_image_array
+
+                arr = convert_image_array(arr, self._mode)
             if self._pad_gray and arr.ndim == 2:
                 arr = arr[..., None]  # image tensors store gray as (H, W, 1)
             dtype = self._target_dtype(arr, from_numpy)
@@ -300,9 +323,24 @@ class NumericCodec(Codec):
                 f"Could not compress a sample of shape {arr.shape} and dtype {arr.dtype} as {compression}: {e}"
             ) from e
 
+    def _partial_dtype(self, s, dtype_seen):
+        dtype = _np_dtype(self.meta)
+        if dtype is not None and s.dtype != dtype:
+            raise TensorDtypeMismatchError(
+                f"Tensor '{self.meta.get('name')}' has dtype {dtype.name} but deeplake.tiled(...) "
+                f"was given dtype {s.dtype.name}."
+            )
+        return dtype_seen or s.dtype
+
     def _encode_sample_object(self, s) -> Tuple[bytes, tuple]:
         sc = self.meta.sample_compression
         shape = tuple(int(x) for x in s.shape)
+        if self._mode and len(shape) == 3 and shape[-1] != (3 if self._mode == "RGB" else 1):
+            from deeplake.htypes.image import convert_image_array
+
+            arr = convert_image_array(s.array, self._mode)
+            arr = arr[..., None] if arr.ndim == 2 else arr
+            return (self._compress(arr, sc) if sc else arr.tobytes()), tuple(arr.shape)
         if sc is not None:
             return bytes(s.compressed_bytes(sc)), shape
         arr = np.asarray(s.array)

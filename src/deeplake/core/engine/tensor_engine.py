@@ -15,8 +15,9 @@ from typing import Any, Dict, List, Optional, Sequence
 import numpy as np
 
 from deeplake.constants import DEFAULT_MAX_CHUNK_SIZE, DEFAULT_TILING_THRESHOLD
-from deeplake.core.engine.codec import EncodedBatch, make_codec
+from deeplake.core.engine.codec import EncodedBatch, OwnChunk, make_codec
 from deeplake.core.engine import tiling
+from deeplake.core.partial_sample import PartialSample
 from deeplake.errors import DynamicTensorNumpyError, SampleReadError
 from deeplake.format import keys
 from deeplake.format.chunk import Chunk
@@ -226,16 +227,42 @@ class TensorEngine:
             for c in self._chunks.values():
                 c.dtype = dtype
         first = self.meta.length
+        diff = self.diff  # load/create before the length moves: data_added starts at `first`
         if batch.uniform is not None:
             self._append_uniform(*batch.uniform, n)
             shapes_lo = shapes_hi = batch.uniform[2]
         else:
-            self._append_each(batch.buffers, batch.shapes, first)
+            self._append_each(batch.buffers, batch.extra.get("chunk_shapes", batch.shapes), first)
             arr = np.asarray(batch.shapes, dtype=np.int64).reshape(n, -1)
             shapes_lo, shapes_hi = arr.min(axis=0), arr.max(axis=0)
         self.meta["length"] = first + n
-        self.meta.update_shape_stats(shapes_lo, shapes_hi)
-        self.diff.add_data(n)
+        if not batch.extra.get("skip_shape_stats"):
+            self.meta.update_shape_stats(shapes_lo, shapes_hi)
+        self._register_link_extras(batch, first)
+        diff.add_data(n)
+        self._encoders_dirty = True
+
+    def _register_link_extras(self, batch: EncodedBatch, first: int, indices=None) -> None:
+        """Link tensors: creds encodings and link_tiled entries of a batch."""
+        encodings = batch.extra.get("creds_encodings")
+        if encodings is None:
+            return
+        if indices is None:
+            for e in encodings:
+                self.creds.register(int(e), 1)
+        else:
+            enc = self.creds.encodings()
+            if len(enc) < self.num_samples:
+                enc = np.concatenate([enc, np.zeros(self.num_samples - len(enc), np.int64)])
+            enc[np.asarray(indices, dtype=np.int64)] = encodings
+            self.creds.set_encodings(enc)
+        for j, (shape, tile_shape) in batch.extra.get("tiles", {}).items():
+            idx = first + j if indices is None else int(indices[j])
+            self.tiles.register(idx, tuple(shape), tuple(tile_shape))
+        if indices is not None:
+            for j, idx in enumerate(indices):
+                if j not in batch.extra.get("tiles", {}):
+                    self.tiles.entries.pop(int(idx), None)  # a plain link replaced a link_tiled one
         self._encoders_dirty = True
 
     def _append_uniform(self, buf: memoryview, per: int, shape: tuple, n: int) -> None:
@@ -288,6 +315,18 @@ class TensorEngine:
 
         size = chunk.num_data_bytes if chunk is not None else 0
         for i, (buf, shape) in enumerate(zip(buffers, shapes)):
+            if isinstance(buf, PartialSample):
+                commit_pending()
+                self._append_partial(buf, first_index + i)
+                cid, chunk, size = None, None, 0
+                continue
+            if isinstance(buf, OwnChunk):
+                commit_pending()
+                cid, chunk = self._new_chunk()
+                chunk.append_samples([buf], [shape])
+                self.chunk_ids.register_samples(cid, 1)
+                cid, chunk, size = None, None, 0
+                continue
             b = len(buf)
             if threshold != -1 and b > threshold and self.codec.numeric:
                 commit_pending()
@@ -310,13 +349,36 @@ class TensorEngine:
         ids = []
         for tile in tiling.split_into_tiles(sample, tile_shape):
             cid, chunk = self._new_chunk()
-            tb = self.codec.encode(np.ascontiguousarray(tile)[None])
-            tile_buf = tb.buffers[0] if tb.uniform is None else bytes(tb.uniform[0])
-            chunk.append_samples([tile_buf], [tile.shape])
+            chunk.append_samples([self._encode_tile(tile)], [tile.shape])
             chunk.is_tile = True
             ids.append(cid)
         self.chunk_ids.register_tiles(ids)
         self.tiles.register(index, shape, tile_shape)
+
+    def _encode_tile(self, tile: np.ndarray) -> bytes:
+        if tile.size == 0:
+            return b""
+        tb = self.codec.encode(np.ascontiguousarray(tile)[None])
+        return tb.buffers[0] if tb.uniform is None else bytes(tb.uniform[0])
+
+    def _append_partial(self, ps: PartialSample, index: int) -> None:
+        tiling.append_partial(self, ps, index)
+
+    def _tile_chunk_id(self, index: int, linear: int) -> int:
+        start, _ = self.chunk_ids.row_range_of_sample(index)
+        return int(self.chunk_ids.rows[start + linear, 0])
+
+    def _decode_tile(self, cid: int) -> np.ndarray:
+        chunk = self.get_chunk(cid)
+        return self.codec.decode(chunk.sample_bytes(0), chunk.sample_shape(0))
+
+    def read_tiled_region(self, index: int, inner: Sequence) -> np.ndarray:
+        """Part of a tiled sample, decoding only the tiles it touches."""
+        return tiling.read_region(self, index, inner)
+
+    def write_tiled_region(self, index: int, inner: Sequence, value) -> None:
+        """Overwrite part of a tiled sample; only the touched tiles are rewritten."""
+        tiling.write_region(self, index, inner, value)
 
     def update_encoded(self, indices: Sequence[int], batch: EncodedBatch) -> None:
         """Replace samples at ``indices`` with an encoded batch of equal length."""
@@ -328,14 +390,15 @@ class TensorEngine:
             shapes = [shape] * batch.count
         else:
             bufs, shapes = batch.buffers, batch.shapes
+        chunk_shapes = batch.extra.get("chunk_shapes", shapes)
         dtype = batch.extra.get("dtype")
         if self.meta.dtype is None and dtype is not None:
             self.meta["dtype"] = dtype.name
             self.meta["typestr"] = dtype.str
         by_chunk: Dict[int, tuple] = {}
-        for idx, b, s in zip(indices, bufs, shapes):
+        for idx, b, s in zip(indices, bufs, chunk_shapes):
             idx = int(idx)
-            if idx in self.tiles:
+            if idx in self.tiles and not self.meta.is_link:
                 self._rewrite_tiled(idx, b, s)
                 continue
             row = self.chunk_ids.find_row(idx)
@@ -347,9 +410,10 @@ class TensorEngine:
             self.diff.update_data(idx)
         for cid, (new_bufs, new_shapes) in by_chunk.items():
             self._writable_chunk(cid).replace_samples(new_bufs, new_shapes)
-        if len(shapes):
+        if len(shapes) and not batch.extra.get("skip_shape_stats"):
             arr = np.asarray(shapes, dtype=np.int64).reshape(len(shapes), -1)
             self.meta.update_shape_stats(arr.min(axis=0), arr.max(axis=0))
+        self._register_link_extras(batch, 0, indices)
         self._encoders_dirty = True
 
     def _rewrite_tiled(self, idx: int, buf, shape) -> None:
@@ -377,6 +441,9 @@ class TensorEngine:
         self.ctx.check_writable()
         order = sorted(set(int(i) for i in indices), reverse=True)
         ids_by_index = dict(zip((int(i) for i in indices), sample_ids or []))
+        if self.meta.is_link and self.creds.num_entries:
+            enc = self.creds.encodings()
+            self.creds.set_encodings(np.delete(enc, [i for i in order if i < len(enc)]))
         for idx in order:
             self._pop_one(idx)
             self.diff.pop(idx, ids_by_index.get(idx))
