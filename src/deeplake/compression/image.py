@@ -413,6 +413,9 @@ def read_image_sample_info(buf: Buffer) -> dict:
     return {"exif": read_exif(buf)}
 
 
+_JPEG_SOF = frozenset((0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF))
+
+
 def jpeg_header(buf) -> Optional[Tuple[Tuple[int, ...], bool]]:
     """((H, W, C), has_exif) of a plain 8-bit gray/RGB JPEG from its markers, else None.
 

@@ -72,9 +72,6 @@ def read_path_bytes(path: str, creds: Optional[Dict] = None, storage=None, timeo
         return f.read()
 
 
-_JPEG_SOF = frozenset((0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF))
-
-
 def _kind(compression: Optional[str]) -> Optional[str]:
     from deeplake.compression import get_compression_type
 
