@@ -1,9 +1,7 @@
-"""Transforms: ``deeplake.compute`` functions and ``deeplake.compose`` pipelines."""
+"""Transforms: ``deeplake.compute`` functions and ``deeplake.compose`` pipelines.
 
+Schedulers (threads, forked processes, Ray) load only when ``eval`` runs.
+"""
+from deeplake.transform.pipeline import ComputeFunction, Pipeline, compose, compute
 
-def compute(fn, name=None):
-    raise NotImplementedError("deeplake.compute is being built (issue 6)")
-
-
-def compose(functions):
-    raise NotImplementedError("deeplake.compose is being built (issue 6)")
+__all__ = ["compute", "compose", "ComputeFunction", "Pipeline"]
