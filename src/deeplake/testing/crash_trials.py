@@ -1,7 +1,7 @@
 """Kill a writer with SIGKILL at random moments and check what it leaves.
 
-A worker process replays a seeded script of steps (extend, update, pop,
-commit, branch checkout, merge) on a local dataset and logs each finished
+A worker process replays a seeded script of steps (extend, transform,
+update, pop, commit, branch checkout, merge) on a local dataset and logs each finished
 step (with the commit id a commit made) to a progress file, fsynced. The
 parent kills it at a random moment, then checks that the dataset:
 
@@ -36,7 +36,7 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 
 VEC_DIM = 16
-OPS = ("extend", "update", "pop", "commit", "branch", "switch", "merge")
+OPS = ("extend", "transform", "update", "pop", "commit", "branch", "switch", "merge")
 
 
 # ---------------------------------------------------------------- the script
@@ -53,7 +53,9 @@ def make_script(seed: int, n_steps: int, with_merge: bool = True) -> List[Tuple]
         r = rng.random()
         if r < 0.35:
             n = rng.choice((1, 10, 500, 5000, 20000))
-            steps.append(("extend", next_label, n))
+            op = "transform" if r < 0.08 else "extend"
+            steps.append((op, next_label, min(n, 5000) if op == "transform" else n))
+            n = steps[-1][2]
             next_label += n
             length[current] += n
             dirty = True
@@ -110,6 +112,17 @@ def _rows(first: int, n: int) -> dict:
     }
 
 
+def _append_rows():
+    import deeplake
+
+    @deeplake.compute
+    def append_rows(label, samples_out):
+        row = _rows(label, 1)
+        samples_out.append({k: v[0] for k, v in row.items()})
+
+    return append_rows()
+
+
 def digest(labels) -> str:
     return hashlib.sha1(np.asarray(labels, dtype=np.int64).tobytes()).hexdigest()[:16]
 
@@ -131,6 +144,9 @@ def run_worker(path: str, seed: int, n_steps: int, progress: str, with_merge: bo
         made = ""
         if op == "extend":
             ds.extend(_rows(step[1], step[2]))
+        elif op == "transform":
+            _append_rows().eval(list(range(step[1], step[1] + step[2])), ds, num_workers=2,
+                                scheduler="processed" if i % 2 else "threaded", progressbar=False)
         elif op == "update":
             idx, value = step[1], step[2]
             row = _rows(value, 1)
