@@ -289,7 +289,25 @@ class ReadOnlyModeError(DeepLakeError, PermissionError):
 
 
 class TransformError(DeepLakeError, RuntimeError):
-    pass
+    """A transform failed; ``index`` is the input sample it failed on."""
+
+    def __init__(self, index=None, sample=None, samples_processed: int = 0, suggest: bool = False,
+                 *, message: str = ""):
+        self.index = index
+        self.sample = sample
+        self.samples_processed = samples_processed
+        self.suggest = suggest
+        if not message:
+            message = "Transform failed" + (f" at index {index} of the input data." if index is not None else ".")
+        super().__init__(message)
+
+    def __reduce__(self):  # survive the trip back from worker processes
+        return (_rebuild_transform_error,
+                (self.index, self.sample, self.samples_processed, self.suggest, str(self)))
+
+
+def _rebuild_transform_error(index, sample, samples_processed, suggest, message):
+    return TransformError(index, sample, samples_processed, suggest, message=message)
 
 
 class FilterError(DeepLakeError, RuntimeError):

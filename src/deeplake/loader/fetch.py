@@ -192,7 +192,7 @@ class BatchReader:
                     if self.verbose:
                         warnings.warn(f"transform failed on {where}: {e}")
                     continue
-                raise TransformError(f"The transform failed on {where}: {type(e).__name__}: {e}") from e
+                raise TransformError(message=f"The transform failed on {where}: {type(e).__name__}: {e}") from e
             out.append(r)
         return out
 

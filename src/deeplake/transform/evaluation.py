@@ -203,7 +203,7 @@ class Evaluation:
         if isinstance(err, TransformError) and failed.error_index is None:
             raise err
         if failed.error_index is None:
-            raise TransformError(f"Transform failed: {failed.error_text}") from err
+            raise TransformError(message=f"Transform failed: {failed.error_text}") from err
         idx = failed.error_index
         msg = f"Transform failed at index {idx} of the input data. Original error: {failed.error_text}"
         if self.checkpoint_interval > 0:
@@ -212,11 +212,7 @@ class Evaluation:
                         f"transformed and committed. Resume with eval(data_in[{done}:], ds_out, ...).")
             else:
                 msg += "\nNo checkpoint was reached; the output dataset is unchanged."
-        e = TransformError(msg)
-        e.index = idx
-        e.sample = None
-        e.samples_processed = done
-        raise e from err
+        raise TransformError(idx, None, done, message=msg) from err
 
 
 def _progress_bar(total: int, enabled: bool, desc: str):
