@@ -271,9 +271,11 @@ def record_run(workdir: str, seed: int, n_steps: int, with_merge: bool) -> List[
         os.remove(progress)
     cmd = [sys.executable, "-m", "deeplake.testing.crash_trials", "--worker", path, str(seed), str(n_steps),
            progress, "1" if with_merge else "0", "--record"]
+    t0 = time.monotonic()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    elapsed = time.monotonic() - t0
     shutil.rmtree(path, ignore_errors=True)
-    return read_progress(progress)
+    return read_progress(progress), elapsed
 
 
 def trial(workdir: str, seed: int, n_steps: int = 40, with_merge: bool = True,
@@ -287,11 +289,12 @@ def trial(workdir: str, seed: int, n_steps: int = 40, with_merge: bool = True,
             shutil.rmtree(p)
         elif os.path.exists(p):
             os.remove(p)
-    records = record_run(workdir, seed, n_steps, with_merge)
+    records, clean_run_s = record_run(workdir, seed, n_steps, with_merge)
     cmd = [sys.executable, "-m", "deeplake.testing.crash_trials", "--worker", path, str(seed), str(n_steps),
            progress, "1" if with_merge else "0"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    delay = kill_after if kill_after is not None else rng.uniform(0.3, 4.0)
+    # anywhere in the run: from start-up (about 0.3 s) to the unkilled run's end
+    delay = kill_after if kill_after is not None else rng.uniform(0.3, max(clean_run_s, 0.6))
     try:
         proc.wait(timeout=delay)
     except subprocess.TimeoutExpired:
@@ -328,6 +331,7 @@ def main(argv=None) -> int:
             results[kind] = results.get(kind, 0) + 1
             if verdict != "clean":
                 failures.append((seed, n_done, round(delay, 2), verdict))
+            print(f"seed {seed}: {verdict} (steps done {n_done}, killed at {delay:.2f} s)", flush=True)
             shutil.rmtree(os.path.join(tmp, f"ds_{seed}"), ignore_errors=True)
     print(json.dumps({"trials": args.trials, "results": results, "failures": failures[:20]}, indent=1))
     return 0 if not failures else 1
