@@ -130,5 +130,8 @@ def iterate_processes(reader, batches: List[np.ndarray], num_workers: int, prefe
 def _process_main(reader, batches, wid, n, q) -> None:
     import signal
 
+    from deeplake.util.processes import die_with_parent
+
+    die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and terminates us
     _produce(reader, batches, wid, n, q.put, lambda: False)

@@ -232,7 +232,9 @@ def _filter_parallel(ds, function, n: int, num_workers: int, scheduler: str, bar
     bounds = [(s, min(s + block, n)) for s in range(0, n, block)]
     if scheduler == "processed":
         _check_picklable(ds, function)
-        pool = ProcessPoolExecutor(max_workers=num_workers)
+        from deeplake.util.processes import die_with_parent
+
+        pool = ProcessPoolExecutor(max_workers=num_workers, initializer=die_with_parent)
     else:
         pool = ThreadPoolExecutor(max_workers=num_workers)
     keep: List[bool] = []

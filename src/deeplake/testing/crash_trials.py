@@ -278,6 +278,22 @@ def record_run(workdir: str, seed: int, n_steps: int, with_merge: bool) -> List[
     return read_progress(progress), elapsed
 
 
+def _reap_group(pgid: int) -> bool:
+    """Kill what is left of the writer's process group; True if anything was."""
+    deadline = time.monotonic() + 2.0
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return False
+        time.sleep(0.05)
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def trial(workdir: str, seed: int, n_steps: int = 40, with_merge: bool = True,
           kill_after: Optional[float] = None) -> Tuple[str, int, float]:
     """One worker run killed after ``kill_after`` seconds (random when None)."""
@@ -292,17 +308,22 @@ def trial(workdir: str, seed: int, n_steps: int = 40, with_merge: bool = True,
     records, clean_run_s = record_run(workdir, seed, n_steps, with_merge)
     cmd = [sys.executable, "-m", "deeplake.testing.crash_trials", "--worker", path, str(seed), str(n_steps),
            progress, "1" if with_merge else "0"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    # anywhere in the run: from start-up (about 0.3 s) to the unkilled run's end
+    err_path = progress + ".stderr"
+    with open(err_path, "wb") as err_file:  # a file, not a pipe: children may outlive the kill
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err_file, start_new_session=True)
     delay = kill_after if kill_after is not None else rng.uniform(0.3, max(clean_run_s, 0.6))
     try:
         proc.wait(timeout=delay)
     except subprocess.TimeoutExpired:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    orphans = _reap_group(proc.pid)
+    with open(err_path, "rb") as f:
+        err = f.read().decode(errors="replace")
     if proc.returncode not in (0, -signal.SIGKILL):
         return f"worker failed: {err.strip().splitlines()[-1:]}", len(read_progress(progress)), delay
+    if orphans:
+        return "worker processes outlived the killed writer", len(read_progress(progress)), delay
     if not os.path.exists(path):
         return "clean", 0, delay
     verdict = check(path, records, progress)

@@ -106,6 +106,8 @@ def _run_processes(num_workers, job, ranges, progress) -> List[WorkerResult]:
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor, wait, FIRST_COMPLETED
 
+    from deeplake.util.processes import die_with_parent
+
     global _FORK_JOB, _FORK_QUEUE
     method = "fork" if "fork" in mp.get_all_start_methods() else None
     if method is None:  # no fork (Windows, macOS spawn-only builds): same work in threads
@@ -114,7 +116,8 @@ def _run_processes(num_workers, job, ranges, progress) -> List[WorkerResult]:
     _FORK_JOB = job
     _FORK_QUEUE = ctx.SimpleQueue()
     try:
-        with ProcessPoolExecutor(max_workers=min(num_workers, len(ranges)), mp_context=ctx) as pool:
+        with ProcessPoolExecutor(max_workers=min(num_workers, len(ranges)), mp_context=ctx,
+                                 initializer=die_with_parent) as pool:
             futures = [pool.submit(_fork_entry, lo, hi) for lo, hi in ranges]
             pending = set(futures)
             while pending:
