@@ -1,8 +1,8 @@
 """Demo: build a dataset, read it back, and stream it in batches.
 
 Run with `bash scripts/demo.sh [path]` (default ./demo_data/demo_ds).
-The framework dataloaders (ds.pytorch / ds.dataloader) join this demo when
-their issue lands; until then it streams with plain batched reads.
+It streams the dataset through the dataloader (ds.dataloader() into numpy
+batches, then ds.pytorch() when PyTorch is installed).
 """
 import sys
 import time
@@ -44,13 +44,22 @@ def main(path: str = "./demo_data/demo_ds") -> None:
     )
     print(f"TQL: 3 nearest rows to row 0 by cosine similarity: {nearest.sample_indices.tolist()}")
 
+    deeplake.random.seed(0)
+    loader = ds.dataloader().batch(64).shuffle(buffer_size=64).numpy(num_workers=2)
     t0 = time.perf_counter()
     seen = 0
-    for start in range(0, len(ds), 64):
-        batch = ds[start:start + 64]
-        imgs = batch.images.numpy()
-        seen += len(imgs)
-    print(f"streamed {seen} images in batches of 64 in {time.perf_counter() - t0:.3f}s")
+    for batch in loader:
+        seen += len(batch["images"])
+    print(f"dataloader: streamed {seen} shuffled images in batches of 64 in {time.perf_counter() - t0:.3f}s")
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return
+    t0 = time.perf_counter()
+    seen = 0
+    for batch in ds.pytorch(tensors=["images", "labels"], batch_size=64, num_workers=2):
+        seen += int(batch["images"].shape[0])
+    print(f"ds.pytorch(): {seen} images as torch tensors in {time.perf_counter() - t0:.3f}s")
 
 
 if __name__ == "__main__":
