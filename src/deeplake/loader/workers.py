@@ -99,7 +99,9 @@ def iterate_processes(reader, batches: List[np.ndarray], num_workers: int, prefe
     ctx = mp.get_context("fork")
     n = num_workers
     queues = [ctx.Queue(maxsize=max(1, prefetch)) for _ in range(n)]
-    procs = [ctx.Process(target=_process_main, args=(reader, batches, w, n, queues[w]), daemon=True) for w in range(n)]
+    parent = os.getpid()
+    procs = [ctx.Process(target=_process_main, args=(reader, batches, w, n, queues[w], parent), daemon=True)
+             for w in range(n)]
     for p in procs:
         p.start()
     parent = os.getpid()
@@ -127,11 +129,11 @@ def iterate_processes(reader, batches: List[np.ndarray], num_workers: int, prefe
                 q.cancel_join_thread()
 
 
-def _process_main(reader, batches, wid, n, q) -> None:
+def _process_main(reader, batches, wid, n, q, parent=None) -> None:
     import signal
 
     from deeplake.util.processes import die_with_parent
 
-    die_with_parent()
+    die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and terminates us
     _produce(reader, batches, wid, n, q.put, lambda: False)

@@ -9,6 +9,7 @@ after filter() / sample_by(), and ``_source_ds_idx``.
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -234,7 +235,8 @@ def _filter_parallel(ds, function, n: int, num_workers: int, scheduler: str, bar
         _check_picklable(ds, function)
         from deeplake.util.processes import die_with_parent
 
-        pool = ProcessPoolExecutor(max_workers=num_workers, initializer=die_with_parent)
+        pool = ProcessPoolExecutor(max_workers=num_workers, initializer=die_with_parent,
+                                   initargs=(os.getpid(),))
     else:
         pool = ThreadPoolExecutor(max_workers=num_workers)
     keep: List[bool] = []

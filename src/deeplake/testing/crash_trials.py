@@ -278,20 +278,34 @@ def record_run(workdir: str, seed: int, n_steps: int, with_merge: bool) -> List[
     return read_progress(progress), elapsed
 
 
+def _live_members(pgid: int) -> List[int]:
+    """Processes of the group that still run (zombies nobody reaps do not count)."""
+    out = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            out.append(int(name))
+    return out
+
+
 def _reap_group(pgid: int) -> bool:
     """Kill what is left of the writer's process group; True if anything was."""
     deadline = time.monotonic() + 2.0
-    while time.monotonic() < deadline:
-        try:
-            os.killpg(pgid, 0)
-        except ProcessLookupError:
-            return False
+    while _live_members(pgid):
+        if time.monotonic() > deadline:
+            try:
+                os.killpg(pgid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            return True
         time.sleep(0.05)
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except ProcessLookupError:
-        return False
-    return True
+    return False
 
 
 def trial(workdir: str, seed: int, n_steps: int = 40, with_merge: bool = True,

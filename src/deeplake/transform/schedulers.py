@@ -117,7 +117,7 @@ def _run_processes(num_workers, job, ranges, progress) -> List[WorkerResult]:
     _FORK_QUEUE = ctx.SimpleQueue()
     try:
         with ProcessPoolExecutor(max_workers=min(num_workers, len(ranges)), mp_context=ctx,
-                                 initializer=die_with_parent) as pool:
+                                 initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
             futures = [pool.submit(_fork_entry, lo, hi) for lo, hi in ranges]
             pending = set(futures)
             while pending:

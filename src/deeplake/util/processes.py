@@ -12,13 +12,21 @@ import signal
 import sys
 import threading
 import time
+from typing import Optional
 
 _PR_SET_PDEATHSIG = 1
 
 
-def die_with_parent() -> None:
-    """Call first thing in a child process: it ends when its parent does."""
-    parent = os.getppid()
+def die_with_parent(parent: Optional[int] = None) -> None:
+    """Call first thing in a child process: it ends when its parent does.
+
+    Pass the parent's pid, taken before the fork: a parent that died before
+    this call is then noticed too.
+    """
+    if parent is None:
+        parent = os.getppid()
+    if os.getppid() != parent:
+        os._exit(1)
     if sys.platform.startswith("linux"):
         try:
             import ctypes
