@@ -30,15 +30,7 @@ from deeplake.format.meta import DatasetMeta
 _SCHEDULERS = ("serial", "threaded", "processed", "ray")
 _EMPTY_LINK_CREDS = b'{"creds_keys": [], "managed_creds_keys": [], "used_creds_keys": []}'
 # tensor files copied as they are (commit_diff is rewritten, chunk_set is per-node)
-_TENSOR_FILES = (
-    keys.TENSOR_META,
-    keys.TENSOR_INFO,
-    keys.CHUNK_ID_ENCODER,
-    keys.TILE_ENCODER,
-    keys.SEQUENCE_ENCODER,
-    keys.PAD_ENCODER,
-    keys.CREDS_ENCODER,
-)
+_TENSOR_FILES = keys.TENSOR_METADATA_FILES
 
 
 # ------------------------------------------------------------------ shared helpers

@@ -25,6 +25,12 @@ TILE_ENCODER = "tiles_index/unsharded"
 SEQUENCE_ENCODER = "sequence_index/unsharded"
 PAD_ENCODER = "pad_index/unsharded"
 CREDS_ENCODER = "creds_index/unsharded"
+
+# a tensor's metadata files besides chunks, commit_diff and chunk_set: what a
+# new version node or a copy takes over unchanged
+TENSOR_METADATA_FILES = (
+    TENSOR_META, TENSOR_INFO, CHUNK_ID_ENCODER, TILE_ENCODER, SEQUENCE_ENCODER, PAD_ENCODER, CREDS_ENCODER,
+)
 COMMIT_DIFF = "commit_diff"
 CHUNK_SET = "chunk_set"
 

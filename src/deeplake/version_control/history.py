@@ -21,15 +21,7 @@ from deeplake.format.diff import CommitDiff, DatasetDiff
 from deeplake.format.meta import DatasetMeta, dumps_compact, new_commit_node
 
 # per-tensor metadata copied into every new node (chunks are never copied)
-_TENSOR_META_FILES = (
-    keys.TENSOR_META,
-    keys.TENSOR_INFO,
-    keys.CHUNK_ID_ENCODER,
-    keys.TILE_ENCODER,
-    keys.SEQUENCE_ENCODER,
-    keys.PAD_ENCODER,
-    keys.CREDS_ENCODER,
-)
+_TENSOR_META_FILES = keys.TENSOR_METADATA_FILES
 
 
 def new_commit_id() -> str:
