@@ -117,14 +117,21 @@ def test_load_completes_an_interrupted_flush(tmp_path):
     assert journal.JOURNAL_KEY not in st
 
 
-def test_checker_reports_tensors_of_different_lengths(tmp_path):
-    path = str(tmp_path / "ds")
-    records = [(0, "", "main", crash_trials.digest(range(10)))]
+def _trial_schema(path):
+    """An empty dataset with the tensors the crash-trial checker reads."""
     ds = deeplake.empty(path)
     with ds:
         ds.create_tensor("labels", dtype="int64")
         ds.create_tensor("vecs", dtype="float32")
         ds.create_tensor("names", htype="text")
+    return ds
+
+
+def test_checker_reports_tensors_of_different_lengths(tmp_path):
+    path = str(tmp_path / "ds")
+    records = [(0, "", "main", crash_trials.digest(range(10)))]
+    ds = _trial_schema(path)
+    with ds:
         ds.extend(crash_trials._rows(0, 10))
         ds.labels.append(10)  # a half-applied step
     progress = tmp_path / "progress"
@@ -137,11 +144,8 @@ def test_checker_reports_tensors_of_different_lengths(tmp_path):
 def test_checker_accepts_the_in_flight_step_landed_whole(tmp_path):
     path = str(tmp_path / "ds")
     records = [(0, "", "main", crash_trials.digest(range(10))), (1, "", "main", crash_trials.digest(range(15)))]
-    ds = deeplake.empty(path)
+    ds = _trial_schema(path)
     with ds:
-        ds.create_tensor("labels", dtype="int64")
-        ds.create_tensor("vecs", dtype="float32")
-        ds.create_tensor("names", htype="text")
         ds.extend(crash_trials._rows(0, 15))
     ds.close()
     progress = tmp_path / "progress"
@@ -152,11 +156,8 @@ def test_checker_accepts_the_in_flight_step_landed_whole(tmp_path):
 def test_checker_reports_a_state_that_is_no_step_boundary(tmp_path):
     path = str(tmp_path / "ds")
     records = [(0, "", "main", crash_trials.digest(range(10))), (1, "", "main", crash_trials.digest(range(15)))]
-    ds = deeplake.empty(path)
+    ds = _trial_schema(path)
     with ds:
-        ds.create_tensor("labels", dtype="int64")
-        ds.create_tensor("vecs", dtype="float32")
-        ds.create_tensor("names", htype="text")
         ds.extend(crash_trials._rows(0, 12))  # part of step 1 only
     ds.close()
     progress = tmp_path / "progress"

@@ -57,7 +57,12 @@ def read_header(buf: Buffer, compression: str) -> VideoHeader:
     Raises:
         CorruptedSampleError: the bytes are not a readable video.
     """
-    container, stream = open_stream(buf, compression, "video", header_only=True)
+    return _open_header(buf, compression, header_only=True)
+
+
+def _open_header(buf: Buffer, compression: str, header_only: bool) -> VideoHeader:
+    # header_only picks the short probe and the header-read error class
+    container, stream = open_stream(buf, compression, "video", header_only=header_only)
     try:
         return _header_of(container, stream)
     finally:
@@ -124,11 +129,7 @@ def decompress(
     Raises:
         SampleDecompressionError: the bytes are not a decodable video.
     """
-    container, stream = open_stream(buf, compression, "video", header_only=False)
-    try:
-        header = _header_of(container, stream)
-    finally:
-        container.close()
+    header = _open_header(buf, compression, header_only=False)
     nframes, height, width, _ = header.shape
     frames = _wanted_frames(nframes, start, stop, step)
     ascending = frames if frames.step > 0 else frames[::-1]
@@ -206,11 +207,7 @@ def timestamps(
     Raises:
         SampleDecompressionError: the bytes are not a readable video.
     """
-    container, stream = open_stream(buf, compression, "video", header_only=False)
-    try:
-        header = _header_of(container, stream)
-    finally:
-        container.close()
+    header = _open_header(buf, compression, header_only=False)
     frames = _wanted_frames(header.shape[0], start, stop, step)
     out = np.zeros(len(frames), dtype=np.float32)
     table = _frame_table(buf, compression, SampleDecompressionError)
