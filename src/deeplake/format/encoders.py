@@ -168,6 +168,10 @@ class ShapeEncoder(RowTable):
         if len(shapes) == 0:
             self._n = 0
             return
+        shapes = shapes.reshape(len(shapes), -1)
+        if not self._ndim_known:  # a fresh encoder learns the dimensionality here
+            self.ncols = shapes.shape[1] + 1
+            self._ndim_known = True
         self.set_rows(self.compress_values(shapes))
 
 

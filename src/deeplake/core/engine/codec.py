@@ -232,6 +232,10 @@ class NumericCodec(Codec):
         ndim = self.tensor_ndim()
         if isinstance(samples, np.ndarray) and samples.dtype != object and self.coerce is None and not self._mode:
             return self._encode_ndarray(samples, ndim)
+        if sc is not None and self.coerce is None and isinstance(samples, list):
+            batch = self._encode_files(samples, sc, ndim)
+            if batch is not None:
+                return batch
         bufs, shapes = [], []
         dtype_seen = None
         for s in samples:
@@ -287,6 +291,24 @@ class NumericCodec(Codec):
             shapes = [s if len(s) == ndim or any(s) else (0,) * ndim for s in shapes]
         batch = EncodedBatch(bufs, shapes, count=len(bufs))
         batch.extra["dtype"] = dtype_seen
+        return batch
+
+    def _encode_files(self, samples: list, sc: str, ndim: Optional[int]) -> Optional[EncodedBatch]:
+        """Local files stored as they are, read in one go (see engine.file_batch)."""
+        from deeplake.core.engine.file_batch import read_file_batch
+
+        fb = read_file_batch(samples, sc)
+        if fb is None:
+            return None
+        if self._mode:
+            channels = 3 if self._mode == "RGB" else 1
+            if any(len(s) != 3 or s[-1] != channels for s in fb.shapes):
+                return None  # needs conversion: the general path re-encodes
+        for shape in fb.shapes:
+            self._check_ndim(shape, ndim)
+        batch = EncodedBatch(fb.views(), fb.shapes, count=len(fb))
+        batch.extra["dtype"] = _np_dtype(self.meta) or fb.dtype
+        batch.extra["file_batch"] = fb
         return batch
 
     def _encode_ndarray(self, arr: np.ndarray, ndim: Optional[int]) -> EncodedBatch:

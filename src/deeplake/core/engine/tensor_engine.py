@@ -232,7 +232,11 @@ class TensorEngine:
             self._append_uniform(*batch.uniform, n)
             shapes_lo = shapes_hi = batch.uniform[2]
         else:
-            self._append_each(batch.buffers, batch.extra.get("chunk_shapes", batch.shapes), first)
+            fb = batch.extra.get("file_batch")
+            if fb is not None and self._can_append_arena(fb):
+                self._append_arena(fb.arena, fb.offsets, batch.shapes)
+            else:
+                self._append_each(batch.buffers, batch.extra.get("chunk_shapes", batch.shapes), first)
             arr = np.asarray(batch.shapes, dtype=np.int64).reshape(n, -1)
             shapes_lo, shapes_hi = arr.min(axis=0), arr.max(axis=0)
         self.meta["length"] = first + n
@@ -296,6 +300,50 @@ class TensorEngine:
         self._dirty_chunks.pop(cid, None)
         chunk.shapes.register(shape, k)
         chunk.byte_positions.register(per, k)
+        name = keys.chunk_name_from_id(cid)
+        self._storage.write_parts(keys.chunk_key(self.ctx.commit_id, self.key, name), (chunk.header_bytes(), data))
+
+    def _can_append_arena(self, fb) -> bool:
+        if self.meta.chunk_compression is not None or not self.codec.numeric:
+            return False
+        threshold = self.tiling_threshold
+        return threshold == -1 or int(np.diff(fb.offsets).max(initial=0)) <= threshold
+
+    def _append_arena(self, arena: np.ndarray, offsets: np.ndarray, shapes) -> None:
+        """Samples laid end to end in ``arena``: chunks filled as :meth:`_append_each`
+        fills them, but a new chunk that fills up is written from the arena slice
+        directly (no copy into a chunk buffer)."""
+        offs = offsets.tolist()
+        n = len(offs) - 1
+        limit = self.min_chunk_size
+        cid, chunk = self._last_chunk_for_append()
+        size = chunk.num_data_bytes if chunk is not None else 0
+        i = 0
+        while i < n:
+            if chunk is None:
+                cid, chunk = self._new_chunk()
+                size = 0
+            j = i
+            while j < n and (size == 0 or size + offs[j + 1] - offs[j] <= limit):
+                size += offs[j + 1] - offs[j]
+                j += 1
+            filled = j < n
+            if filled and chunk.num_samples == 0:
+                sizes = np.diff(offsets[i:j + 1])
+                self._write_through_arena(cid, arena[offs[i]:offs[j]], sizes, shapes[i:j])
+            else:
+                mv = memoryview(arena)
+                chunk.append_samples([mv[offs[k]:offs[k + 1]] for k in range(i, j)], shapes[i:j])
+            self.chunk_ids.register_samples(cid, j - i)
+            i = j
+            if filled:
+                chunk = None
+
+    def _write_through_arena(self, cid: int, data: np.ndarray, sizes: np.ndarray, shapes) -> None:
+        chunk = self._chunks.pop(cid)
+        self._dirty_chunks.pop(cid, None)
+        chunk.byte_positions.set_sizes(sizes)
+        chunk.shapes.set_all_shapes(np.asarray(shapes, dtype=np.int64))
         name = keys.chunk_name_from_id(cid)
         self._storage.write_parts(keys.chunk_key(self.ctx.commit_id, self.key, name), (chunk.header_bytes(), data))
 
