@@ -306,6 +306,27 @@ def decode_jpeg_turbo(buf: Buffer, channels: Optional[int] = None) -> Optional[n
     return arr
 
 
+def decode_jpeg_into(buf: Buffer, dest: np.ndarray) -> bool:
+    """Decode a plain JPEG straight into ``dest`` ((H, W, C) uint8, C-contiguous).
+
+    False, with ``dest`` in an undefined state, when the file does not decode
+    to exactly that layout without conversion or libjpeg warns about it; the
+    caller then decodes it the general way.
+    """
+    sj = _simplejpeg()
+    if sj is None or len(buf) < 4 or buf[0] != 0xFF or buf[1] != 0xD8:
+        return False
+    try:
+        h, w, space, _ = sj.decode_jpeg_header(buf)
+        nat = _TURBO_NATURAL.get(space)
+        if nat is None or dest.shape != (h, w, nat[0]):
+            return False
+        sj.decode_jpeg(buf, colorspace=nat[1], buffer=dest, strict=True)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
 def decode_apng(buf: Buffer) -> np.ndarray:
     """Frames of an animated PNG, laid out as :func:`encode_apng` takes them."""
     img = open_image(buf)

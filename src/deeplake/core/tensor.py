@@ -236,6 +236,10 @@ class Tensor:
             if self._is_single():
                 return values[0]
             return values if aslist else stack_or_raise(values, self.name, self.index)
+        if not (aslist or sub or padded or self.is_link or self.meta.is_sequence or self._is_single()):
+            arr = eng.read_jpeg_batch(indices)
+            if arr is not None:
+                return arr
         if self.is_link:
             values = self._read_links(indices)
         else:

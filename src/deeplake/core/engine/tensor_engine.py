@@ -751,6 +751,37 @@ class TensorEngine:
         if got != (hi - lo) * per:
             raise SampleReadError(f"Chunk '{name}' of tensor '{self.key}' is shorter than its index says.")
 
+    def read_jpeg_batch(self, indices: np.ndarray) -> Optional[np.ndarray]:
+        """Equally shaped JPEG samples decoded straight into one array (no
+        per-sample arrays to stack), or None when the tensor is not like that."""
+        meta = self.meta
+        if meta.sample_compression != "jpeg" or self.tiles.entries or self.np_dtype != np.uint8:
+            return None
+        lo, hi = meta.min_shape, meta.max_shape
+        if not lo or list(lo) != list(hi) or len(hi) != 3 or 0 in hi:
+            return None  # min == max over every sample ever stored: all share the shape
+        from deeplake.compression.image import decode_jpeg_into
+
+        indices = np.asarray(indices, dtype=np.int64)
+        shape = tuple(int(x) for x in hi)
+        out = np.empty((len(indices),) + shape, dtype=np.uint8)
+        if not len(indices):
+            return out
+        rows, local = self._locate(indices)
+        enc_rows = self.chunk_ids.rows
+        decode = self.codec.decode
+        local_list = local.tolist()
+        for r in np.unique(rows):
+            chunk = self.get_chunk(int(enc_rows[r, 0]))
+            for j in np.flatnonzero(rows == r).tolist():
+                buf = chunk.sample_bytes(local_list[j])
+                if not decode_jpeg_into(buf, out[j]):
+                    arr = decode(buf, chunk.sample_shape(local_list[j]))
+                    if arr.shape != shape:
+                        return None  # shape stats out of step: let the general path stack
+                    out[j] = arr
+        return out
+
     def read_many(self, indices: np.ndarray) -> List[Any]:
         """Decoded samples in order, every chunk fetched once."""
         indices = np.asarray(indices, dtype=np.int64)
