@@ -318,6 +318,7 @@ class TensorEngine:
         limit = self.min_chunk_size
         cid, chunk = self._last_chunk_for_append()
         size = chunk.num_data_bytes if chunk is not None else 0
+        writes: List[tuple] = []
         i = 0
         while i < n:
             if chunk is None:
@@ -330,7 +331,7 @@ class TensorEngine:
             filled = j < n
             if filled and chunk.num_samples == 0:
                 sizes = np.diff(offsets[i:j + 1])
-                self._write_through_arena(cid, arena[offs[i]:offs[j]], sizes, shapes[i:j])
+                writes.append(self._write_through_arena(cid, arena[offs[i]:offs[j]], sizes, shapes[i:j]))
             else:
                 mv = memoryview(arena)
                 chunk.append_samples([mv[offs[k]:offs[k + 1]] for k in range(i, j)], shapes[i:j])
@@ -338,14 +339,30 @@ class TensorEngine:
             i = j
             if filled:
                 chunk = None
+        self._write_chunk_files(writes)
 
-    def _write_through_arena(self, cid: int, data: np.ndarray, sizes: np.ndarray, shapes) -> None:
+    def _write_chunk_files(self, writes: List[tuple]) -> None:
+        """Write (key, parts) pairs; several at once on two threads, as the
+        kernel's page copies then run on both cores (all land before return)."""
+        storage = self._storage
+        if len(writes) < 2:
+            for key, parts in writes:
+                storage.write_parts(key, parts)
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for f in [pool.submit(storage.write_parts, key, parts) for key, parts in writes]:
+                f.result()
+
+    def _write_through_arena(self, cid: int, data: np.ndarray, sizes: np.ndarray, shapes) -> tuple:
+        """(key, parts) of a filled new chunk whose data is an arena slice."""
         chunk = self._chunks.pop(cid)
         self._dirty_chunks.pop(cid, None)
         chunk.byte_positions.set_sizes(sizes)
         chunk.shapes.set_all_shapes(np.asarray(shapes, dtype=np.int64))
         name = keys.chunk_name_from_id(cid)
-        self._storage.write_parts(keys.chunk_key(self.ctx.commit_id, self.key, name), (chunk.header_bytes(), data))
+        return keys.chunk_key(self.ctx.commit_id, self.key, name), (chunk.header_bytes(), data)
 
     def _append_each(self, buffers, shapes, first_index: int) -> None:
         cid, chunk = self._last_chunk_for_append()
