@@ -5,29 +5,28 @@ A full, un-indexed dataset is copied chunk by chunk, byte for byte (chunks,
 encoders and metas are format-stable), so a copy costs about what a file
 copy costs. Views are copied row by row from their stored bytes, so
 compressed samples are never decoded and re-encoded.
+
+``num_workers``/``scheduler`` run the work on the transform schedulers
+(deeplake.transform.parallel_ops): file copies as slices of keys, view
+copies as row ranges encoded by each worker and stitched in order.
 """
 from __future__ import annotations
 
 import os
 import posixpath
 import shutil
-from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 import numpy as np
 
 from deeplake.constants import FIRST_COMMIT_ID
 from deeplake.core.engine.codec import EncodedBatch
-from deeplake.errors import (
-    DatasetHandlerError,
-    TensorDoesNotExistError,
-    UnsupportedSchedulerError,
-)
+from deeplake.errors import DatasetHandlerError, TensorDoesNotExistError
 from deeplake.format import keys
 from deeplake.format.diff import CommitDiff
 from deeplake.format.meta import DatasetMeta
+from deeplake.transform.parallel_ops import copy_keys
 
-_SCHEDULERS = ("serial", "threaded", "processed", "ray")
 _EMPTY_LINK_CREDS = b'{"creds_keys": [], "managed_creds_keys": [], "used_creds_keys": []}'
 # tensor files copied as they are (commit_diff is rewritten, chunk_set is per-node)
 _TENSOR_FILES = keys.TENSOR_METADATA_FILES
@@ -35,14 +34,10 @@ _TENSOR_FILES = keys.TENSOR_METADATA_FILES
 
 # ------------------------------------------------------------------ shared helpers
 def _check_workers(num_workers: int, scheduler: str) -> int:
-    if not isinstance(num_workers, (int, np.integer)) or isinstance(num_workers, bool) or num_workers < 0:
-        raise ValueError(f"num_workers must be an int >= 0, got {num_workers!r}")
-    if scheduler not in _SCHEDULERS:
-        raise UnsupportedSchedulerError(
-            f"Scheduler '{scheduler}' is not supported; use one of {', '.join(_SCHEDULERS)}."
-        )
-    # copies move bytes: threads overlap the I/O for every scheduler; 0 workers means serial
-    return 0 if scheduler == "serial" else int(num_workers)
+    """Validates both arguments (UnsupportedSchedulerError, ValueError); 0 means serial."""
+    from deeplake.transform.parallel_ops import effective_scheduler
+
+    return effective_scheduler(num_workers, scheduler)[1]
 
 
 def base_storage(storage):
@@ -66,27 +61,7 @@ def _progress(total: int, enabled: bool, desc: str):
     return tqdm(total=total, desc=desc, unit="file")
 
 
-def _run_jobs(jobs: Sequence[Callable[[], None]], workers: int, progressbar: bool, desc: str) -> None:
-    """Run ``jobs`` serially or on a thread pool, ticking a progress bar."""
-    bar = _progress(len(jobs), progressbar, desc)
-    try:
-        if workers <= 1 or len(jobs) < 2:
-            for job in jobs:
-                job()
-                if bar is not None:
-                    bar.update(1)
-        else:
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                for fut in [pool.submit(j) for j in jobs]:
-                    fut.result()
-                    if bar is not None:
-                        bar.update(1)
-    finally:
-        if bar is not None:
-            bar.close()
-
-
-def _file_copier(src, dst) -> Callable[[str, str], None]:
+def file_copier(src, dst) -> Callable[[str, str], None]:
     """copy(src_key, dst_key): through the kernel for local -> local, else via bytes."""
     from deeplake.storage.local import LocalProvider
 
@@ -169,7 +144,7 @@ def copy_rows(ds, dest, tensors=None, overwrite=False, creds=None, num_workers: 
     names = resolve_tensor_names(ds, tensors)
     out = _new_destination(ds, dest, overwrite, creds)
     if _can_copy_chunks(ds):
-        _copy_chunks(ds, out, names, workers, progressbar)
+        _copy_chunks(ds, out, names, workers, scheduler, progressbar)
     else:
         copy_rows_into(ds, out, names, num_workers=workers, scheduler=scheduler, progressbar=progressbar,
                        ignore_errors=ignore_errors)
@@ -180,7 +155,7 @@ def _can_copy_chunks(ds) -> bool:
     return not ds._group and ds._index.is_trivial() and not ds._pad
 
 
-def _copy_chunks(ds, out, names: List[str], workers: int, progressbar: bool) -> None:
+def _copy_chunks(ds, out, names: List[str], workers: int, scheduler: str, progressbar: bool) -> None:
     """Byte copy of whole tensors of the root dataset ``ds`` into the empty ``out``."""
     state = ds._state
     if not ds._ctx.read_only and state.is_dirty:
@@ -189,18 +164,17 @@ def _copy_chunks(ds, out, names: List[str], workers: int, progressbar: bool) -> 
     src_ctx = ds._ctx
     src_base = base_storage(src_ctx.storage)
     dst_base = base_storage(out._ctx.storage)
-    copy = _file_copier(src_base, dst_base)
+    copy = file_copier(src_base, dst_base)
     tkeys = _with_companions(meta, state, [meta.key_of(n) for n in names])
-    jobs: List[Callable[[], None]] = []
+    pairs: List[Tuple[str, str]] = []
     lengths: Dict[str, int] = {}
     for tkey in tkeys:
         eng = state.engine(tkey)
         lengths[tkey] = eng.meta.length
         for cid in np.unique(eng.chunk_ids.rows[:, 0]) if len(eng.chunk_ids) else []:
             name = keys.chunk_name_from_id(int(cid))
-            skey = src_ctx.chunk_storage_key(tkey, name)
-            jobs.append(lambda s=skey, d=keys.chunk_key(FIRST_COMMIT_ID, tkey, name): copy(s, d))
-    _run_jobs(jobs, workers, progressbar, "Copying dataset")
+            pairs.append((src_ctx.chunk_storage_key(tkey, name), keys.chunk_key(FIRST_COMMIT_ID, tkey, name)))
+    copy_keys(src_base, dst_base, pairs, workers, scheduler, progressbar, "Copying dataset")
     src_prefix = {k: keys.tensor_prefix(src_ctx.commit_id, k) for k in tkeys}
     for tkey in tkeys:  # encoders and metas only after every chunk is in place
         for f in _TENSOR_FILES:
@@ -271,13 +245,18 @@ def copy_rows_into(ds, out, tensors=None, num_workers: int = 0, scheduler: str =
                 if rel and (tensors is None or any(n.startswith(rel + "/") for n in names)):
                     out.create_group(rel, exist_ok=True)
         created = [(ds[name], out.create_tensor_like(name, ds[name])) for name in names]
-        bar = _progress(len(created), progressbar, "Copying rows")
-        for src, dst in created:
-            _copy_tensor(src, dst, out)
+        if _copy_in_parallel(ds, names, num_workers, scheduler):
+            from deeplake.transform.parallel_ops import copy_rows_parallel
+
+            copy_rows_parallel(ds, out, names, num_workers, scheduler, progressbar)
+        else:
+            bar = _progress(len(created), progressbar, "Copying rows")
+            for src, dst in created:
+                copy_tensor_rows(src, dst, out)
+                if bar is not None:
+                    bar.update(1)
             if bar is not None:
-                bar.update(1)
-        if bar is not None:
-            bar.close()
+                bar.close()
         if not ds._group and dict(ds.info.items()):
             out.info.update(dict(ds.info.items()))
 
@@ -285,7 +264,18 @@ def copy_rows_into(ds, out, tensors=None, num_workers: int = 0, scheduler: str =
 _ROW_BATCH = 4096  # rows per encoded batch: bounds memory on big views
 
 
-def _copy_tensor(src, dst, out) -> None:
+def _copy_in_parallel(ds, names: List[str], num_workers: int, scheduler: str) -> bool:
+    """Row ranges go to workers unless the copy is serial or has a single row."""
+    from deeplake.transform.parallel_ops import view_bytes, worthwhile_workers
+
+    workers = _check_workers(num_workers, scheduler)
+    if workers == 0 or not ds._index.values[0].subscriptable() or len(ds) < 2:
+        return False
+    return worthwhile_workers(workers, view_bytes(ds, names)) > 1
+
+
+def copy_tensor_rows(src, dst, out) -> None:
+    """Append the rows of the tensor view ``src`` to ``dst`` of ``out`` from their stored bytes."""
     seng = src._engine
     deng = dst._engine
     indices = src._sample_indices()
@@ -405,8 +395,8 @@ def deepcopy_dataset(src, dest, tensors=None, overwrite: bool = False, creds=Non
     last = {keys.VERSION_CONTROL_INFO, keys.DATASET_META}
     metas = [k for k in all_keys if posixpath.basename(k) == keys.DATASET_META and not k.startswith(keys.QUERIES_FOLDER)]
     body = [k for k in all_keys if k not in last and k not in metas]
-    copy = _file_copier(src_base, dst_base)
-    _run_jobs([lambda k=k: copy(k, k) for k in body], workers, progressbar, "Copying dataset")
+    copy = file_copier(src_base, dst_base)
+    copy_keys(src_base, dst_base, [(k, k) for k in body], workers, scheduler, progressbar, "Copying dataset")
     for k in sorted(metas, key=lambda k: k == keys.DATASET_META) + [k for k in all_keys if k == keys.VERSION_CONTROL_INFO]:
         if kept is not None and k in metas:
             dst_base[k] = _filtered_meta(DatasetMeta.frombuffer(src_base[k]), kept, names).tobytes()

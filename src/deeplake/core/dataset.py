@@ -442,7 +442,7 @@ class Dataset(DatasetOpsMixin):
         from deeplake.core.rechunk import rechunk
 
         with self._write_context("rechunk the dataset"):
-            rechunk(self, tensors, progressbar)
+            rechunk(self, tensors, progressbar, num_workers=num_workers, scheduler=scheduler)
 
     # ------------------------------------------------------------ lifecycle
     def delete(self, large_ok: bool = False) -> None:

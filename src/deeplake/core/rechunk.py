@@ -1,46 +1,31 @@
-"""Rewriting a tensor's chunks to the target size (Dataset.rechunk)."""
+"""Rewriting tensors' chunks to the target size (Dataset.rechunk).
+
+After many updates and pops a tensor's samples are spread over many small or
+half-empty chunks; rechunk rewrites every item, from its stored bytes, into
+tightly packed new chunks. With workers, each rewrites its share of every
+tensor and the shares are stitched in order (transform.parallel_ops).
+Chunks of the current node that nothing references afterwards are deleted;
+chunks of committed versions are never touched.
+"""
 from __future__ import annotations
 
-import numpy as np
+from typing import List
 
 
-def rechunk_tensor(eng) -> None:
-    n = eng.num_samples
-    if n == 0:
-        return
-    indices = np.arange(n, dtype=np.int64)
-    tiled = dict(eng.tiles.entries)
-    samples = []
-    for i in indices:
-        i = int(i)
-        if i in tiled:
-            samples.append((None, eng.read_sample(i)))
-        else:
-            samples.append((eng.read_bytes(i), tuple(eng.read_shape(i))))
-    meta_lo, meta_hi = list(eng.meta.min_shape), list(eng.meta.max_shape)
-    diff = eng.diff
-    saved_added = list(diff.data_added)
-    eng.clear()
-    diff.cleared = False
-    from deeplake.core.engine.codec import EncodedBatch
-
-    for k, (buf, val) in enumerate(samples):
-        if buf is None:
-            batch = eng.encode([val])
-        else:
-            batch = EncodedBatch([buf], [val], count=1)
-            if eng.np_dtype is not None:
-                batch.extra["dtype"] = eng.np_dtype
-        eng.append_encoded(batch)
-    eng.meta["min_shape"], eng.meta["max_shape"] = meta_lo, meta_hi
-    diff.data_added = saved_added
-    diff.data_transformed = True
-
-
-def rechunk(ds, tensors=None, progressbar=False) -> None:
+def _tensor_keys(ds, tensors) -> List[str]:
+    """Keys of the named tensors plus their companions (shape, id, info ...)."""
     names = [tensors] if isinstance(tensors, str) else (list(tensors) if tensors else list(ds.tensors))
+    out: List[str] = []
     for name in names:
-        t = ds[name]
-        rechunk_tensor(t._engine)
-        for ckey in t._engine.meta.links:
-            rechunk_tensor(ds._engine_for_key(ckey))
+        eng = ds[name]._engine
+        for key in [eng.key, *eng.meta.links]:
+            if key not in out and key in ds._state.meta.tensors:
+                out.append(key)
+    return out
+
+
+def rechunk(ds, tensors=None, progressbar: bool = False, num_workers: int = 0, scheduler: str = "threaded") -> None:
+    from deeplake.transform.parallel_ops import effective_scheduler, rechunk_keys
+
+    effective_scheduler(num_workers, scheduler)  # bad arguments fail before anything is written
+    rechunk_keys(ds, _tensor_keys(ds, tensors), num_workers, scheduler, progressbar)

@@ -29,7 +29,7 @@ from deeplake.query.engine import compile_query, evaluate_weights
 from deeplake.query.random_state import get_rng
 from deeplake.query.sampling import random_split_indices, weighted_sample
 
-_SCHEDULERS = ("serial", "threaded", "processed")
+_SCHEDULERS = ("serial", "threaded", "processed", "ray")
 
 
 # ---------------------------------------------------------------- views
@@ -231,6 +231,8 @@ def _filter_block(ds, function, start: int, stop: int) -> List[bool]:
 def _filter_parallel(ds, function, n: int, num_workers: int, scheduler: str, bar) -> List[bool]:
     block = max(1, min(1024, -(-n // (num_workers * 4))))
     bounds = [(s, min(s + block, n)) for s in range(0, n, block)]
+    if scheduler == "ray":
+        return _filter_on_ray(ds, function, bounds, bar)
     if scheduler == "processed":
         _check_picklable(ds, function)
         from deeplake.util.processes import die_with_parent
@@ -254,18 +256,46 @@ def _filter_parallel(ds, function, n: int, num_workers: int, scheduler: str, bar
     return keep
 
 
-def _check_picklable(ds, function) -> None:
+def _check_picklable(ds, function, scheduler: str = "processed") -> None:
     import pickle
 
     for what, obj in (("the dataset", ds), ("the filter function", function)):
+        if scheduler == "ray" and obj is function:
+            continue  # Ray ships functions with cloudpickle (lambdas and closures too)
         try:
             pickle.dumps(obj)
         except Exception as exc:
             raise FilterError(
-                f"scheduler='processed' sends {what} to worker processes, but it cannot be pickled "
+                f"scheduler='{scheduler}' sends {what} to worker processes, but it cannot be pickled "
                 f"({type(exc).__name__}: {exc}); use scheduler='threaded' or a module-level function "
                 "on a dataset stored on disk."
             ) from exc
+
+
+def _filter_task(functions, ds, spec, options, start: int, stop: int, progress=None):
+    """Runner for transform.schedulers: one block of rows in a Ray task."""
+    from deeplake.transform.worker import WorkerResult
+
+    try:
+        keep = _filter_block(ds, functions[0], start, stop)
+    except Exception as exc:
+        return WorkerResult(error=exc, error_text=str(exc))
+    return WorkerResult(parts={"keep": keep}, processed=stop - start)
+
+
+def _filter_on_ray(ds, function, bounds, bar) -> List[bool]:
+    """Blocks of rows as Ray tasks; each task reopens the dataset from its path."""
+    from deeplake.transform.schedulers import run_ranges
+
+    _check_picklable(ds, function, "ray")
+    tick = bar.update if bar is not None else (lambda k: None)
+    results = run_ranges("ray", len(bounds), ([function], ds, None, {}), bounds, tick, runner=_filter_task)
+    keep: List[bool] = []
+    for res in results:
+        if res.error is not None:
+            raise res.error
+        keep.extend(res.parts["keep"])
+    return keep
 
 
 # ------------------------------------------------------------- sampling

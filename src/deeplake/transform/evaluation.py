@@ -159,19 +159,20 @@ class Evaluation:
         return self.skipped
 
     def _merge(self, results: List[WorkerResult]) -> None:
-        from deeplake.core.engine.chunk_merge import append_part, merge_class_names
+        from deeplake.core.engine.chunk_merge import delete_unreferenced_chunks, merge_parts
 
         state = self.ds_out._state
+        cleared = set()
         with self.ds_out._write_context("write the transform's output"):
             if self.inplace:
-                self._clear_for_inplace(results)
-            for res in results:
-                for key, part in res.parts.items():
-                    eng = state.engine(key)
-                    first = append_part(eng, part)
-                    merge_class_names(eng, part, first)
+                cleared = self._clear_for_inplace(results)
+            merge_parts(state, results)
+        if cleared:
+            # the replaced data's chunks of this (uncommitted) node are now garbage
+            with self.ds_out._write_context("remove the replaced chunks"):
+                delete_unreferenced_chunks(state, sorted(cleared))
 
-    def _clear_for_inplace(self, results: List[WorkerResult]) -> None:
+    def _clear_for_inplace(self, results: List[WorkerResult]) -> set:
         state = self.ds_out._state
         meta = state.meta
         if self.skip_ok:
@@ -186,17 +187,14 @@ class Evaluation:
                 if k not in cleared:
                     state.engine(k).clear()
                     cleared.add(k)
+        return cleared
 
     def _discard(self, results: List[WorkerResult]) -> None:
         """Delete chunks that finished workers wrote for a round that failed."""
-        from deeplake.format import keys
+        from deeplake.core.engine.chunk_merge import discard_parts
 
         spec = self._spec()
-        for res in results:
-            for key, part in res.parts.items():
-                for cid in {int(c) for c in part.chunk_rows[:, 0]} if len(part.chunk_rows) else ():
-                    with contextlib.suppress(Exception):
-                        del spec.base[keys.chunk_key(spec.commit_id, key, keys.chunk_name_from_id(cid))]
+        discard_parts(spec.base, spec.commit_id, results)
 
     def _raise(self, failed: WorkerResult, done: int) -> None:
         err = failed.error

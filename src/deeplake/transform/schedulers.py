@@ -39,19 +39,23 @@ def split_range(start: int, end: int, parts: int) -> List[Tuple[int, int]]:
 
 
 def run_ranges(scheduler: str, num_workers: int, job: tuple, ranges: Ranges,
-               progress: Callable[[int], None]) -> List[WorkerResult]:
-    """``job`` is (functions, data_in, spec, options)."""
+               progress: Callable[[int], None], runner: Callable[..., WorkerResult] = run_slice
+               ) -> List[WorkerResult]:
+    """``job`` is (functions, data_in, spec, options); each range runs
+    ``runner(*job, lo, hi, progress=...)``. Other parallel operations (copies,
+    rechunk) pass their own module-level runner with the same signature: it
+    must never raise, and report failures in the WorkerResult."""
     if scheduler == "serial" or num_workers <= 0:
-        return [run_slice(*job, lo, hi, progress=progress) for lo, hi in ranges]
+        return [runner(*job, lo, hi, progress=progress) for lo, hi in ranges]
     if scheduler == "threaded":
-        return _run_threads(num_workers, job, ranges, progress)
+        return _run_threads(num_workers, job, ranges, progress, runner)
     if scheduler == "processed":
-        return _run_processes(num_workers, job, ranges, progress)
-    return _run_ray(job, ranges, progress)
+        return _run_processes(num_workers, job, ranges, progress, runner)
+    return _run_ray(job, ranges, progress, runner)
 
 
 # ---------------------------------------------------------------- threads
-def _run_threads(num_workers, job, ranges, progress) -> List[WorkerResult]:
+def _run_threads(num_workers, job, ranges, progress, runner=run_slice) -> List[WorkerResult]:
     from concurrent.futures import ThreadPoolExecutor
 
     lock = threading.Lock()
@@ -61,7 +65,7 @@ def _run_threads(num_workers, job, ranges, progress) -> List[WorkerResult]:
             progress(n)
 
     with ThreadPoolExecutor(max_workers=num_workers) as pool:
-        futures = [pool.submit(run_slice, *job, lo, hi, progress=report) for lo, hi in ranges]
+        futures = [pool.submit(runner, *job, lo, hi, progress=report) for lo, hi in ranges]
         return [f.result() for f in futures]
 
 
@@ -69,6 +73,7 @@ def _run_threads(num_workers, job, ranges, progress) -> List[WorkerResult]:
 # Forked children inherit the job (pipeline, input, output spec) from this
 # global: user functions need not be picklable and the input is never copied.
 _FORK_JOB: Optional[tuple] = None
+_FORK_RUNNER: Callable[..., WorkerResult] = run_slice
 _FORK_QUEUE = None
 
 
@@ -79,7 +84,7 @@ def _fork_entry(lo: int, hi: int) -> WorkerResult:
         if n:
             q.put(n)
 
-    res = run_slice(*_FORK_JOB, lo, hi, progress=report)
+    res = _FORK_RUNNER(*_FORK_JOB, lo, hi, progress=report)
     return _picklable(res)
 
 
@@ -102,18 +107,19 @@ def _result_or_error(future) -> WorkerResult:
         return WorkerResult(error=e, error_text=f"worker process failed: {type(e).__name__}: {e}")
 
 
-def _run_processes(num_workers, job, ranges, progress) -> List[WorkerResult]:
+def _run_processes(num_workers, job, ranges, progress, runner=run_slice) -> List[WorkerResult]:
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor, wait, FIRST_COMPLETED
 
     from deeplake.util.processes import die_with_parent
 
-    global _FORK_JOB, _FORK_QUEUE
+    global _FORK_JOB, _FORK_QUEUE, _FORK_RUNNER
     method = "fork" if "fork" in mp.get_all_start_methods() else None
     if method is None:  # no fork (Windows, macOS spawn-only builds): same work in threads
-        return _run_threads(num_workers, job, ranges, progress)
+        return _run_threads(num_workers, job, ranges, progress, runner)
     ctx = mp.get_context(method)
     _FORK_JOB = job
+    _FORK_RUNNER = runner
     _FORK_QUEUE = ctx.SimpleQueue()
     try:
         with ProcessPoolExecutor(max_workers=min(num_workers, len(ranges)), mp_context=ctx,
@@ -130,20 +136,21 @@ def _run_processes(num_workers, job, ranges, progress) -> List[WorkerResult]:
     finally:
         _FORK_JOB = None
         _FORK_QUEUE = None
+        _FORK_RUNNER = run_slice
 
 
 # ---------------------------------------------------------------- ray
 def _ray_task(payload: bytes, lo: int, hi: int) -> WorkerResult:
     from ray import cloudpickle
 
-    functions, data_in, spec, options, offset = cloudpickle.loads(payload)
-    res = run_slice(functions, data_in, spec, options, lo - offset, hi - offset)
+    runner, functions, data_in, spec, options, offset = cloudpickle.loads(payload)
+    res = runner(functions, data_in, spec, options, lo - offset, hi - offset)
     if res.error_index is not None:
         res.error_index += offset
     return _picklable(res)
 
 
-def _run_ray(job, ranges, progress) -> List[WorkerResult]:
+def _run_ray(job, ranges, progress, runner=run_slice) -> List[WorkerResult]:
     import sys
 
     import ray
@@ -155,8 +162,8 @@ def _run_ray(job, ranges, progress) -> List[WorkerResult]:
     functions, data_in, spec, options = job
     # user modules (tests, notebooks) may not be importable on the workers: ship them by value
     registered = []
-    for fn in functions:
-        mod = sys.modules.get(getattr(fn.func, "__module__", ""), None)
+    for fn in functions or ():
+        mod = sys.modules.get(getattr(getattr(fn, "func", fn), "__module__", None) or "", None)
         if mod is not None and not mod.__name__.startswith(("deeplake", "ray", "numpy")) \
                 and mod.__name__ != "__main__":
             try:
@@ -169,7 +176,7 @@ def _run_ray(job, ranges, progress) -> List[WorkerResult]:
         refs = []
         for lo, hi in ranges:
             piece, offset = _input_piece(data_in, lo, hi)
-            payload = cloudpickle.dumps((functions, piece, spec, options, offset))
+            payload = cloudpickle.dumps((runner, functions, piece, spec, options, offset))
             refs.append(remote.remote(payload, lo, hi))
         results: List[Optional[WorkerResult]] = [None] * len(refs)
         index = {r: k for k, r in enumerate(refs)}

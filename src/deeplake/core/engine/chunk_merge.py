@@ -10,11 +10,13 @@ chunk and stay valid as they are; a partially filled last chunk is fine.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
 import numpy as np
 
+from deeplake.constants import FIRST_COMMIT_ID
 from deeplake.format import keys
 
 # meta keys that describe the data appended, not the tensor's definition
@@ -155,3 +157,85 @@ def merge_class_names(engine, part: TensorPart, first: int) -> None:
         engine.update_encoded(indices, engine.encode(remapped))
     finally:
         engine.coerce = coerce
+
+
+# ------------------------------------------------------------------ worker results
+def merge_parts(state, results, class_names: bool = True) -> None:
+    """Append every worker's parts, in worker order, to the tensors of ``state``."""
+    for res in results:
+        for key, part in res.parts.items():
+            eng = state.engine(key)
+            first = append_part(eng, part)
+            if class_names:
+                merge_class_names(eng, part, first)
+
+
+def discard_parts(base, commit_id: str, results) -> None:
+    """Delete the chunks workers wrote for an operation that is being abandoned."""
+    for res in results:
+        for key, part in res.parts.items():
+            ids = {int(c) for c in part.chunk_rows[:, 0]} if len(part.chunk_rows) else set()
+            for cid in ids:
+                try:
+                    del base[keys.chunk_key(commit_id, key, keys.chunk_name_from_id(cid))]
+                except KeyError:
+                    pass
+
+
+# ------------------------------------------------------------------ garbage
+_CHUNK_NAME = re.compile(r"[0-9a-f]+")
+
+
+def _chunk_files(base, folder: str) -> List[str]:
+    """Names of the chunk files stored under ``folder`` (one directory listing when local)."""
+    import os
+
+    root = getattr(base, "is_local", False) and getattr(base, "root", None)
+    if root:
+        try:
+            names = os.listdir(os.path.join(root, folder))
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+    else:
+        names = [k[len(folder):] for k in base.list(folder)]
+    return [n for n in names if _CHUNK_NAME.fullmatch(n)]  # skips temp files of atomic writes
+
+
+def delete_unreferenced_chunks(state, tensor_keys) -> int:
+    """Delete chunk files of the node being written that its tensors no longer
+    reference (what clear + rewrite leaves behind); returns how many went.
+
+    Only the current node's own folder is looked at: chunks of committed
+    ancestors live in their nodes' folders and are never touched. Everything
+    is flushed first, so the new encoders are on disk before a file goes.
+    """
+    from deeplake.storage.lru_cache import get_base_storage
+
+    ctx = state.ctx
+    if ctx.read_only:
+        return 0
+    state.flush()
+    storage = ctx.storage
+    base = get_base_storage(storage)
+    commit = ctx.commit_id
+    removed = 0
+    for key in tensor_keys:
+        eng = state.engine(key)
+        used = {keys.chunk_name_from_id(int(c)) for c in np.unique(eng.chunk_ids.rows[:, 0])} \
+            if len(eng.chunk_ids) else set()
+        folder = keys.chunk_key(commit, key, "")
+        cs = ctx.chunk_set(commit, key) if commit != FIRST_COMMIT_ID else None
+        for name in _chunk_files(base, folder):
+            if name in used:
+                continue
+            try:
+                del storage[folder + name]
+                removed += 1
+            except KeyError:
+                pass
+            if cs is not None and cs.get(name) == (None, None):
+                del cs[name]
+                ctx._dirty_chunk_sets.add((commit, key))
+    ctx.flush_chunk_sets()
+    storage.flush()
+    return removed
