@@ -22,6 +22,15 @@ Peak RSS is the largest resident set of the measuring process plus its workers.
     .venv/bin/python bench/bench_loader.py --n 2000   # smaller smoke run
     .venv/bin/python bench/bench_loader.py --only ours_pytorch,pillow_2proc
     .venv/bin/python bench/bench_loader.py --repeat 3   # best of 3 per phase, for a busy machine
+    .venv/bin/python bench/bench_loader.py --rss        # peak RSS of a shuffled epoch, 40k vs 120k images
+
+--rss builds two datasets of 224x224 JPEGs (the same 256 synthetic files
+repeated: 40,000 and 120,000 samples, about 0.5 and 1.6 GB) that both exceed
+what the loader keeps in memory, and runs one shuffled epoch of
+ds.pytorch(batch_size=64, shuffle=True, num_workers=2) with the default
+buffer_size (2048 MB) over each, in a fresh process. Peak RSS should not
+follow the dataset's size: the loader holds the chunks whose samples are
+still in the shuffle buffer, plus the prefetched batches.
 """
 import argparse
 import io
@@ -169,7 +178,17 @@ def build_reference(root):
 # ------------------------------------------------------------------ phases
 
 def peak_rss_mb():
+    """This process's peak RSS plus its largest child's, in MB.
+
+    ru_maxrss survives execve, so a phase process would inherit the peak of
+    the benchmark process that built the data; the kernel's VmHWM does not.
+    """
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    try:
+        with open("/proc/self/status") as f:
+            own = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+    except (OSError, StopIteration, ValueError):
+        pass
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return (own + kids) / 1024
 
@@ -305,6 +324,75 @@ def run_phase(phase, root):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+RSS_SIZES = (40_000, 120_000)
+RSS_DISTINCT = 256
+
+
+def build_rss_dataset(n):
+    """n JPEG samples (RSS_DISTINCT distinct files, repeated) in a local dataset, made once."""
+    path = DATA_DIR / f"loader_rss_{n}"
+    if (path / "done").exists():
+        return path
+    import deeplake
+
+    rng = np.random.default_rng(1)
+    blobs = [synthetic_jpeg(rng) for _ in range(RSS_DISTINCT)]
+    ds = deeplake.empty(str(path), overwrite=True)
+    ds.create_tensor("images", htype="image", sample_compression="jpeg")
+    ds.create_tensor("labels", htype="class_label")
+    with ds:
+        for lo in range(0, n, 2000):
+            ds.images.extend([_JpegBytes(blobs[i % RSS_DISTINCT]) for i in range(lo, min(n, lo + 2000))])
+        ds.labels.extend((np.arange(n) % CLASSES).astype(np.uint32))
+    (path / "done").write_text("")
+    return path
+
+
+def rss_worker(path):
+    import deeplake
+
+    ds = deeplake.load(str(path), read_only=True)
+    loader = ds.pytorch(batch_size=BATCH, num_workers=WORKERS, tensors=["images", "labels"], shuffle=True)
+    before = peak_rss_mb()
+    t0 = time.perf_counter()
+    n = 0
+    for b in loader:
+        n += len(b["labels"])
+    dt = time.perf_counter() - t0
+    sources = loader.dataset.plan.reader.sources.values()
+    cache_peak = sum(s.cache.peak for s in sources) / 1e6
+    print(json.dumps({"n": n, "seconds": dt, "peak_rss_mb": peak_rss_mb(), "rss_before_mb": before,
+                      "cache_peak_mb": cache_peak}))
+
+
+def run_rss(repeat):
+    rows = []
+    for n in RSS_SIZES:
+        print(f"building {n} samples ...", file=sys.stderr)
+        path = build_rss_dataset(n)
+        disk = sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
+        runs = []
+        for _ in range(repeat):
+            out = subprocess.run([sys.executable, __file__, "--rss-worker", str(path)], capture_output=True, text=True,
+                                 env={**os.environ, "BUGGER_OFF": "true"})
+            if out.returncode != 0:
+                print(f"[rss {n}] failed:\n{out.stderr[-3000:]}", file=sys.stderr)
+                continue
+            runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        if runs:
+            r = min(runs, key=lambda x: x["peak_rss_mb"])
+            rows.append((n, disk, r))
+    print("\nshuffled epoch, ds.pytorch(batch_size=64, shuffle=True, num_workers=2), default buffer_size\n")
+    print("| samples | dataset MB | samples/s | RSS before epoch MB | peak RSS MB | chunk cache peak MB |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for n, disk, r in rows:
+        print(f"| {n:,} | {disk:,.0f} | {r['n'] / r['seconds']:,.0f} | {r['rss_before_mb']:,.0f} | "
+              f"{r['peak_rss_mb']:,.0f} | {r['cache_peak_mb']:,.0f} |")
+    if len(rows) == 2:
+        growth = rows[1][2]["peak_rss_mb"] - rows[0][2]["peak_rss_mb"]
+        print(f"\npeak RSS growth for {rows[1][1] - rows[0][1]:,.0f} MB more data: {growth:+,.0f} MB")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=10_000)
@@ -313,9 +401,15 @@ def main():
     ap.add_argument("--root", default=None)
     ap.add_argument("--json", default=None)
     ap.add_argument("--repeat", type=int, default=1, help="runs per phase; the best is kept (shared machines)")
+    ap.add_argument("--rss", action="store_true", help="peak RSS of a shuffled epoch over two dataset sizes")
+    ap.add_argument("--rss-worker", default=None)
     args = ap.parse_args()
     if args.worker:
         return worker(args.worker, args.root)
+    if args.rss_worker:
+        return rss_worker(args.rss_worker)
+    if args.rss:
+        return run_rss(args.repeat)
     print(f"preparing {args.n} JPEGs ...", file=sys.stderr)
     root = make_data(args.n)
     build_ours(root)

@@ -91,9 +91,44 @@ def test_drop_last(images_ds):
     assert sum(len(b["labels"]) for b in loader) == 48
 
 
-def test_offset(images_ds):
-    rows = all_rows(images_ds.dataloader().offset(45).batch(2).numpy())
-    assert rows.tolist() == [45, 46, 47, 48, 49]
+def test_offset_starts_there_and_wraps_around(images_ds):
+    # the reference's enterprise loader: offset(4) over 10 rows visits 4..9 then 0..3
+    loader = images_ds.dataloader().offset(45).batch(2).numpy()
+    assert len(loader) == 25
+    rows = all_rows(loader)
+    assert rows.tolist() == list(range(45, 50)) + list(range(45))
+    assert all_rows(images_ds.dataloader().offset(0).numpy()).tolist() == list(range(50))
+    assert all_rows(images_ds.dataloader().offset(50).numpy()).tolist() == list(range(50))  # a full turn
+
+
+def test_offset_with_shuffle_resumes_the_seeded_order(local_images_ds):
+    ds = local_images_ds
+    deeplake.random.seed(3)
+    try:
+        full = all_rows(ds.dataloader().shuffle(buffer_size=1).batch(8).numpy())
+        resumed = all_rows(ds.dataloader().offset(40).shuffle(buffer_size=1).batch(8).numpy())
+    finally:
+        deeplake.random.seed(None)
+    assert sorted(resumed.tolist()) == list(range(len(ds)))
+    assert resumed.tolist() == full[40:].tolist() + full[:40].tolist()
+
+
+def test_offset_shuffle_without_seed_warns(local_images_ds):
+    deeplake.random.seed(None)
+    with pytest.warns(UserWarning, match="seed"):
+        local_images_ds.dataloader().offset(3).shuffle().numpy()
+
+
+def test_offset_distributed_ranks_split_the_rotated_order(images_ds, monkeypatch):
+    pytest.importorskip("torch")
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    seen = []
+    for rank in (0, 1):
+        monkeypatch.setenv("RANK", str(rank))
+        loader = images_ds.dataloader().offset(10).batch(5).pytorch(distributed=True)
+        seen.append(all_rows(loader).tolist())
+    assert seen[0] == list(range(10, 35))
+    assert seen[1] == list(range(35, 50)) + list(range(10))
 
 
 def test_shuffle_covers_every_row_once_and_reproducible(local_images_ds):

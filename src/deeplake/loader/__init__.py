@@ -51,8 +51,6 @@ def pytorch(ds, transform: Optional[Callable] = None, tensors: Optional[Sequence
         warnings.warn(f"ds.pytorch() ignores unknown arguments: {sorted(kwargs) or args}")
     if not isinstance(num_workers, int) or num_workers < 0:
         raise ValueError(f"num_workers must be a non-negative integer, got {num_workers!r}.")
-    if use_local_cache:
-        warnings.warn("use_local_cache: chunks are read straight from the dataset's storage (no extra copy).")
     _flush_if_writable(ds)
     unbatched = batch_size is None
     if num_threads is None:
@@ -64,7 +62,7 @@ def pytorch(ds, transform: Optional[Callable] = None, tensors: Optional[Sequence
         ds, tensors=tensors, decode_method=decode_method, transform=transform,
         transform_kwargs=transform_kwargs, collate_fn=collate_fn, ignore_errors=ignore_errors,
         return_index=return_index, pad_tensors=pad_tensors, num_threads=num_threads,
-        cache_budget=cache_budget,
+        cache_budget=cache_budget, use_local_cache=use_local_cache,
     )
     reader.unbatched = unbatched
     plan = EpochPlan(reader, batch_size=1 if unbatched else batch_size, drop_last=drop_last, shuffle=shuffle,

@@ -8,6 +8,7 @@ runs one epoch, and iterating again runs the next (reshuffled) epoch.
 from __future__ import annotations
 
 import copy
+import warnings
 from typing import Any, Callable, Dict, List, Optional, Union
 
 import numpy as np
@@ -36,12 +37,13 @@ class DeepLakeDataLoader:
         self._reader = None
         self._torch_loader = None
         self._epoch_iter = None
+        self._pool = None  # persistent worker processes of numpy()/tensorflow()
 
     # -------------------------------------------------------------- builder
     def _clone(self, **changes) -> "DeepLakeDataLoader":
         new = copy.copy(self)
         new.__dict__.update(changes)
-        new._plan = new._reader = new._torch_loader = new._epoch_iter = None
+        new._plan = new._reader = new._torch_loader = new._epoch_iter = new._pool = None
         return new
 
     def batch(self, batch_size: int, drop_last: bool = False) -> "DeepLakeDataLoader":
@@ -87,6 +89,7 @@ class DeepLakeDataLoader:
         return self._clone(_sample_by=(weights, replace, size), dataset=view)
 
     def offset(self, off: int = 0) -> "DeepLakeDataLoader":
+        """Start each epoch at row ``off`` of its order and wrap around (every row still comes once)."""
         if self._offset is not None:
             raise ValueError("offset is already set")
         if not isinstance(off, (int, np.integer)) or isinstance(off, bool) or off < 0:
@@ -140,8 +143,14 @@ class DeepLakeDataLoader:
     def _build(self) -> None:
         from deeplake.loader.fetch import BatchReader
         from deeplake.loader.plan import EpochPlan
+        from deeplake.random import get_seed
 
         o = self._options
+        if self._offset and self._shuffle and get_seed() is None:
+            warnings.warn(
+                "offset and shuffle are set without a random seed: the shuffled order differs between loaders, so "
+                "the offset does not resume at a predictable sample. Set one with deeplake.random.seed()."
+            )
         nw = int(o.get("num_workers", 0))
         threads = o.get("num_threads")
         if threads is None:
@@ -183,7 +192,7 @@ class DeepLakeDataLoader:
         if self._plan is None:
             from deeplake.loader.order import num_batches
 
-            return num_batches(len(self.dataset) - (self._offset or 0), self.batch_size, self._drop_last)
+            return num_batches(len(self.dataset), self.batch_size, self._drop_last)
         return self._plan.num_batches()
 
     def __iter__(self):
@@ -204,7 +213,13 @@ class DeepLakeDataLoader:
         batches = self._plan.next_epoch_batches()
         prefetch = int(o.get("prefetch_factor", 2))
         python_work = self._transform is not None or o.get("collate_fn") is not None
-        if nw > 0 and python_work:
+        if nw > 0 and python_work and o.get("persistent_workers"):
+            from deeplake.loader.workers import ProcessPool
+
+            if self._pool is None or not self._pool.usable():
+                self._pool = ProcessPool(self._reader, nw, prefetch)
+            it = self._pool.run_epoch(batches)
+        elif nw > 0 and python_work:
             it = iterate_processes(self._reader, batches, nw, prefetch)
         else:
             # threads pay off only for GIL-free decoding; pure-Python reads run best in one producer
@@ -231,8 +246,16 @@ class DeepLakeDataLoader:
             if workers is not None and hasattr(workers, "_shutdown_workers"):
                 workers._shutdown_workers()
             tl._iterator = None
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
         if self._reader is not None:
             self._reader.close()
+
+    @property
+    def worker_pids(self) -> List[int]:
+        """Process ids of the persistent worker pool (empty when there is none)."""
+        return list(self._pool.pids) if self._pool is not None and self._pool.usable() else []
 
     def __del__(self):
         try:

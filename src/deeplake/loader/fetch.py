@@ -60,6 +60,7 @@ class BatchReader:
         num_threads: int = 1,
         cache_budget: int = 64 * 10**6,
         verbose: bool = False,
+        use_local_cache: bool = False,
     ):
         decode_method = dict(decode_method or {})
         transform_dict = transform if isinstance(transform, dict) else None
@@ -74,7 +75,8 @@ class BatchReader:
         for name in self.names:
             t = view_tensors[name]
             check_not_empty(name, t)
-            self.sources[name] = TensorSource(name, t, decode_method.get(name, "numpy"), cache_budget)
+            disk = _disk_cache(ds, t) if use_local_cache else None
+            self.sources[name] = TensorSource(name, t, decode_method.get(name, "numpy"), cache_budget, disk)
         lens = [s.stored_len for s in self.sources.values()]
         base_len = (max(lens) if pad_tensors else min(lens)) if lens else 0
         self.rows = np.asarray(ds.index.values[0].numpy_indices(base_len), dtype=np.int64)
@@ -121,6 +123,13 @@ class BatchReader:
             self._pool_pid = os.getpid()
         return self._pool
 
+    def begin_epoch(self, batches: Sequence[np.ndarray]) -> None:
+        """Tell the chunk caches which rows this process reads this epoch (they free chunks once done)."""
+        positions = np.concatenate(batches) if len(batches) else np.zeros(0, np.int64)
+        gidx = self.rows[np.asarray(positions, dtype=np.int64)]
+        for src in self.sources.values():
+            src.expect(gidx)
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
@@ -142,6 +151,7 @@ class BatchReader:
                 cols[name] = src.read(gidx, pool, alloc, errs)
             except SampleError as e:
                 raise _read_error(e) from e.cause
+            src.release(gidx)
             if errs:
                 failed.update(errs)
                 if self.verbose:
@@ -195,6 +205,16 @@ class BatchReader:
                 raise TransformError(message=f"The transform failed on {where}: {type(e).__name__}: {e}") from e
             out.append(r)
         return out
+
+
+def _disk_cache(ds, tensor):
+    from deeplake.loader.chunk_reader import local_chunk_cache_for
+
+    try:
+        commit = ds.commit_id
+    except Exception:  # noqa: BLE001 - a dataset without version control
+        commit = None
+    return local_chunk_cache_for(tensor._engine, ds.path, commit)
 
 
 def _read_error(e: SampleError):

@@ -3,6 +3,11 @@
 The plan is a pure function of (seed, epoch), so DataLoader worker processes
 and DDP ranks compute identical orders without talking to each other. With
 no ``deeplake.random.seed`` set, a seed is drawn once when the plan is made.
+
+``offset`` starts the epoch at that position of the (possibly shuffled)
+order and wraps around, so every row is still visited once: with a seed
+set, a run can resume where a previous one stopped. Distributed ranks split
+the rotated order.
 """
 from __future__ import annotations
 
@@ -42,7 +47,7 @@ class EpochPlan:
         self._chunk_of_rows: Optional[np.ndarray] = None
 
     def num_rows(self) -> int:
-        n = max(0, len(self.reader) - self.offset)
+        n = len(self.reader)
         if self.world > 1:
             return (self.rank + 1) * n // self.world - self.rank * n // self.world
         return n
@@ -53,7 +58,7 @@ class EpochPlan:
     def order(self, epoch: int) -> np.ndarray:
         """Row positions of ``epoch`` for this rank."""
         n = len(self.reader)
-        base = np.arange(self.offset, n, dtype=np.int64)
+        base = np.arange(n, dtype=np.int64)
         if self.shuffle and len(base) > 1:
             if self._chunk_of_rows is None:
                 self._chunk_of_rows = self.reader.chunk_of_rows()
@@ -63,6 +68,8 @@ class EpochPlan:
                 ordering.epoch_rng(self.seed, epoch),
             )
             base = base[perm]
+        if self.offset and n:
+            base = np.roll(base, -(self.offset % n))
         return ordering.distributed_share(base, self.rank, self.world)
 
     def batches(self, epoch: int) -> List[np.ndarray]:

@@ -49,7 +49,8 @@ def default_alloc(shape, dtype) -> np.ndarray:
 class TensorSource:
     """Rows of one tensor as the loader sees them."""
 
-    def __init__(self, name: str, tensor, decode_method: str = "numpy", cache_budget: int = 64 * 10**6):
+    def __init__(self, name: str, tensor, decode_method: str = "numpy", cache_budget: int = 64 * 10**6,
+                 disk_cache=None):
         if decode_method not in DECODE_METHODS:
             raise ValueError(
                 f"decode_method for tensor '{name}' must be one of {DECODE_METHODS}, got {decode_method!r}."
@@ -73,7 +74,7 @@ class TensorSource:
                 f"decode_method 'tobytes' is not available for tensor '{name}': its samples are compressed "
                 f"together per chunk ({meta.chunk_compression})."
             )
-        self.cache = ChunkCache(eng, max(cache_budget, 2 * eng.max_chunk_size))
+        self.cache = ChunkCache(eng, max(cache_budget, 2 * eng.max_chunk_size), disk_cache)
         self._index: Optional[ChunkIndex] = None
         if meta.is_link or self.sub_index:
             self.kind = "facade"
@@ -111,11 +112,37 @@ class TensorSource:
         return out
 
     def bytes_per_sample(self) -> int:
+        """Decoded bytes of a sample (what a shuffle buffer of samples holds), estimated from metadata."""
         eng = self.engine
         n = max(eng.num_samples, 1)
         enc = eng.chunk_ids
-        # chunks hold up to max_chunk_size; estimate from the chunk count
+        # chunks hold up to max_chunk_size; estimate the stored size from the chunk count
+        try:
+            if self.dtype.kind in "biuf" and self.meta.max_shape:
+                return max(1, int(np.prod(self.meta.max_shape)) * self.dtype.itemsize)
+        except (TypeError, ValueError, AttributeError):
+            pass
+        # no numeric shape (text, json, links): estimate the stored size from the chunk count
         return max(1, int(len(enc) * eng.max_chunk_size * 0.75 // n)) if len(enc) else 1
+
+    # ------------------------------------------------------- cache planning
+    def plannable(self) -> bool:
+        """Whether reads go through the chunk cache by sample index (so an epoch can be announced)."""
+        return self.kind in ("fixed", "image", "generic")
+
+    def expect(self, view_rows: Optional[np.ndarray]) -> None:
+        if not self.plannable():
+            return
+        if view_rows is None:
+            self.cache.expect(None)
+            return
+        idx = np.asarray(view_rows, dtype=np.int64)
+        self.cache.expect(idx[idx < self.stored_len])
+
+    def release(self, view_rows: np.ndarray) -> None:
+        if self.plannable():
+            idx = np.asarray(view_rows, dtype=np.int64)
+            self.cache.release(idx[idx < self.stored_len])
 
     # ------------------------------------------------------------------ reads
     def read(self, indices: np.ndarray, pool=None, alloc: Callable = default_alloc, errors=None):
@@ -158,9 +185,8 @@ class TensorSource:
         else:
             groups = [(int(c), cids == c) for c in np.unique(cids)]
         for cid, sel in groups:
-            chunk = self.cache.get(cid)
-            arr = np.frombuffer(chunk.data, dtype=self.dtype).reshape((-1,) + shape)
-            out[sel] = arr[local[sel]]
+            arr, pos = self.cache.rows(cid, shape, self.dtype)
+            out[sel] = arr[local[sel] if pos is None else pos[local[sel]]]
         return out
 
     def _locate_bytes(self, indices, as_bytes: bool = False):
@@ -182,9 +208,9 @@ class TensorSource:
             if t is None:
                 t = tables[cid] = self.cache.tables(cid)
             li = loc_list[j]
-            mv = t[4][t[1][li] : t[2][li]]
+            mv = t[3][t[0][li] : t[1][li]]
             bufs[j] = mv.tobytes() if as_bytes else mv
-            shapes[j] = t[3][li] if t[3] else (0,)
+            shapes[j] = t[2][li] if t[2] else (0,)
         return bufs, shapes
 
     def _fail(self, j, idx, e, errors):

@@ -56,6 +56,7 @@ def dataset_to_tensorflow(ds, tensors: Optional[Sequence[str]] = None, tobytes=F
 
     def gen():
         n = len(reader)
+        reader.begin_epoch([np.arange(n)])  # chunks are freed as soon as their rows are read
         for lo in range(0, n, _BLOCK):
             cols = reader.read_columns(np.arange(lo, min(lo + _BLOCK, n)))
             for j in range(len(cols[reader.names[0]]) if reader.names else 0):

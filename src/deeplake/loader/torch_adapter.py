@@ -73,10 +73,12 @@ def make_iterable_dataset(plan):
                     for b in iterate_threads(reader, batches, threads, self.plan.prefetch_factor):
                         yield to_torch(b)
                 else:
+                    reader.begin_epoch(batches)
                     for b in batches:
                         yield to_torch(reader.read_batch(b))
                 return
             alloc = SharedAlloc()
+            reader.begin_epoch(batches[wid::nw])
             for i in range(wid, len(batches), nw):
                 yield alloc.convert(reader.read_batch(batches[i], alloc))
                 alloc.tensors.clear()

@@ -45,6 +45,7 @@ def iterate_threads(reader, batches: List[np.ndarray], num_workers: int, prefetc
     n = max(1, num_workers)
     if not batches:
         return
+    reader.begin_epoch(batches)  # the threads share one set of chunk caches
     stop = threading.Event()
     queues = [queue.Queue(maxsize=max(1, prefetch)) for _ in range(n)]
 
@@ -119,14 +120,7 @@ def iterate_processes(reader, batches: List[np.ndarray], num_workers: int, prefe
         yield from _consume(queues, len(batches), n, get)
     finally:
         if os.getpid() == parent:
-            for p in procs:
-                if p.is_alive():
-                    p.terminate()
-            for p in procs:
-                p.join(timeout=5)
-            for q in queues:
-                q.close()
-                q.cancel_join_thread()
+            _stop_processes(procs, queues)
 
 
 def _process_main(reader, batches, wid, n, q, parent=None) -> None:
@@ -136,4 +130,104 @@ def _process_main(reader, batches, wid, n, q, parent=None) -> None:
 
     die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and terminates us
+    reader.begin_epoch(batches[wid::n])
     _produce(reader, batches, wid, n, q.put, lambda: False)
+
+
+def _stop_processes(procs, queues) -> None:
+    for p in procs:
+        if p.is_alive():
+            p.terminate()
+    for p in procs:
+        p.join(timeout=5)
+        if p.is_alive():  # stuck in uninterruptible I/O: make sure it goes
+            p.kill()
+            p.join(timeout=5)
+    for q in queues:
+        q.close()
+        q.cancel_join_thread()
+
+
+class ProcessPool:
+    """Forked workers kept between epochs (``persistent_workers=True``).
+
+    Each worker waits for an epoch's batch list on its task queue and
+    produces its share like a one-epoch worker. An epoch left early (break,
+    error, KeyboardInterrupt) shuts the pool down, since its workers may
+    still be busy with batches nobody will take; the next epoch starts a new one.
+    """
+
+    def __init__(self, reader, num_workers: int, prefetch: int):
+        import multiprocessing as mp
+
+        ctx = mp.get_context("fork")
+        self.n = n = int(num_workers)
+        self.tasks = [ctx.Queue() for _ in range(n)]
+        self.results = [ctx.Queue(maxsize=max(1, prefetch)) for _ in range(n)]
+        self.parent = parent = os.getpid()
+        self.procs = [ctx.Process(target=_pool_main, args=(reader, w, n, self.tasks[w], self.results[w], parent),
+                                  daemon=True) for w in range(n)]
+        for p in self.procs:
+            p.start()
+        self.closed = False
+
+    @property
+    def pids(self) -> List[int]:
+        return [p.pid for p in self.procs]
+
+    def usable(self) -> bool:
+        return not self.closed and os.getpid() == self.parent and all(p.is_alive() for p in self.procs)
+
+    def run_epoch(self, batches: List[np.ndarray]) -> Iterator:
+        if not batches:
+            return
+        for q in self.tasks:
+            q.put(batches)
+        procs = self.procs
+
+        def get(q):
+            while True:
+                try:
+                    return q.get(timeout=1.0)
+                except queue.Empty:
+                    if any(not p.is_alive() for p in procs):
+                        code = next(p.exitcode for p in procs if not p.is_alive())
+                        raise RuntimeError(f"a dataloader worker died (exit code {code})") from None
+
+        finished = False
+        try:
+            yield from _consume(self.results, len(batches), self.n, get)
+            for q in self.results:  # each worker ends its share with a done marker
+                item = get(q)
+                if isinstance(item, _Failure):
+                    raise item.exc
+            finished = True
+        finally:
+            if not finished:
+                self.close()
+
+    def close(self) -> None:
+        if self.closed or os.getpid() != self.parent:
+            return
+        self.closed = True
+        for q in self.tasks:
+            try:
+                q.put_nowait(None)
+            except Exception:  # noqa: BLE001 - the queue is already broken
+                pass
+        _stop_processes(self.procs, self.tasks + self.results)
+
+
+def _pool_main(reader, wid, n, tasks, results, parent) -> None:
+    import signal
+
+    from deeplake.util.processes import die_with_parent
+
+    die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while True:
+        batches = tasks.get()
+        if batches is None:
+            return
+        reader.begin_epoch(batches[wid::n])
+        _produce(reader, batches, wid, n, results.put, lambda: False)
