@@ -41,6 +41,8 @@ class TensorEngine:
         self._diff: Optional[CommitDiff] = None
         self._chunks: Dict[int, Chunk] = {}
         self._dirty_chunks: Dict[int, Chunk] = {}
+        # chunks created since the last flush that storage has never seen
+        self._fresh_chunks: set = set()
         self._encoders_dirty = False
         self._info_dirty = False
         self.coerce = None  # htype hook installed by the tensor facade
@@ -119,6 +121,7 @@ class TensorEngine:
         self._info = self._diff = None
         self._chunks.clear()
         self._dirty_chunks.clear()
+        self._fresh_chunks.clear()
         self._encoders_dirty = self._info_dirty = False
         self._tiles_written = None
         self.codec = make_codec(self.meta, self.coerce)
@@ -181,9 +184,31 @@ class TensorEngine:
         chunk = Chunk(self.meta.chunk_compression, self.np_dtype)
         self._chunks[cid] = chunk
         self._dirty_chunks[cid] = chunk
+        self._fresh_chunks.add(cid)
         chunk.is_dirty = True
         self.ctx.claim_chunk(self.key, keys.chunk_name_from_id(cid))
         return cid, chunk
+
+    def _retire(self, cid: Optional[int]) -> None:
+        """Write a new chunk that appends have moved past, and let it go.
+
+        Appends never return to it, so it is complete: writing it now keeps
+        the unflushed data of a long ``with ds:`` ingest at about one chunk
+        per tensor instead of the whole ingest. Only chunks storage has never
+        seen are written early; an interrupted run leaves them as unreferenced
+        files, never as a half-replaced existing one.
+        """
+        if cid is None or cid not in self._fresh_chunks:
+            return
+        self._fresh_chunks.discard(cid)
+        chunk = self._dirty_chunks.pop(cid, None)
+        self._chunks.pop(cid, None)
+        if chunk is None:
+            return
+        name = keys.chunk_name_from_id(cid)
+        self._storage.write_parts(keys.chunk_key(self.ctx.commit_id, self.key, name),
+                                  (chunk.header_bytes(), chunk._encoded_data()))
+        chunk.is_dirty = False
 
     def _last_chunk_for_append(self):
         enc = self.chunk_ids
@@ -282,6 +307,7 @@ class TensorEngine:
                 if chunk.num_samples == 0:
                     k = 1
                 else:
+                    self._retire(cid)
                     chunk = None
                     continue
             k = min(k, n - done)
@@ -293,7 +319,9 @@ class TensorEngine:
                 chunk.append_uniform(buf[done * per : (done + k) * per], k, shape)
             self.chunk_ids.register_samples(cid, k)
             done += k
-            chunk = None if done < n else chunk
+            if done < n:
+                self._retire(cid)
+                chunk = None
 
     def _write_through(self, cid: int, data, k: int, shape, per: int) -> None:
         chunk = self._chunks.pop(cid)
@@ -338,6 +366,7 @@ class TensorEngine:
             self.chunk_ids.register_samples(cid, j - i)
             i = j
             if filled:
+                self._retire(cid)
                 chunk = None
         self._write_chunk_files(writes)
 
@@ -400,6 +429,8 @@ class TensorEngine:
                 continue
             if chunk is None or (size > 0 and size + b > limit):
                 commit_pending()
+                if chunk is not None:
+                    self._retire(cid)
                 cid, chunk = self._new_chunk()
                 size = 0
             pending_bufs.append(buf)
@@ -553,6 +584,7 @@ class TensorEngine:
             self._creds = CredsEncoder()
         self._chunks.clear()
         self._dirty_chunks.clear()
+        self._fresh_chunks.clear()
         self.meta["length"] = 0
         self.meta["min_shape"] = []
         self.meta["max_shape"] = []
@@ -841,6 +873,7 @@ class TensorEngine:
             storage[keys.chunk_key(cid_, self.key, name)] = chunk.tobytes()
             chunk.is_dirty = False
         self._dirty_chunks.clear()
+        self._fresh_chunks.clear()
         if self._encoders_dirty or self.meta.is_dirty:
             if len(self.chunk_ids) or self.meta.length == 0 and self._chunk_ids is not None:
                 storage[keys.chunk_id_encoder_key(cid_, self.key)] = self.chunk_ids.tobytes()
