@@ -16,6 +16,13 @@ import numpy as np
 
 from deeplake.constants import DEFAULT_MAX_CHUNK_SIZE, DEFAULT_TILING_THRESHOLD
 from deeplake.core.engine.codec import EncodedBatch, OwnChunk, make_codec
+from deeplake.core.engine.file_batch import append_arena, can_append_arena
+from deeplake.core.engine.fast_reads import (
+    RANGED_READS_PER_CHUNK,
+    ChunkHeaders,
+    ranged_reads_apply,
+    read_jpeg_batch,
+)
 from deeplake.core.engine import tiling
 from deeplake.core.partial_sample import PartialSample
 from deeplake.errors import DynamicTensorNumpyError, SampleReadError
@@ -43,6 +50,7 @@ class TensorEngine:
         self._dirty_chunks: Dict[int, Chunk] = {}
         # chunks created since the last flush that storage has never seen
         self._fresh_chunks: set = set()
+        self._headers = ChunkHeaders(self)
         self._encoders_dirty = False
         self._info_dirty = False
         self.coerce = None  # htype hook installed by the tensor facade
@@ -122,6 +130,7 @@ class TensorEngine:
         self._chunks.clear()
         self._dirty_chunks.clear()
         self._fresh_chunks.clear()
+        self._headers.forget()
         self._encoders_dirty = self._info_dirty = False
         self._tiles_written = None
         self.codec = make_codec(self.meta, self.coerce)
@@ -171,6 +180,7 @@ class TensorEngine:
 
     def _writable_chunk(self, chunk_id: int) -> Chunk:
         """A chunk that may be modified in the current node (copy on write)."""
+        self._headers.forget(chunk_id)
         chunk = self.get_chunk(chunk_id)
         name = keys.chunk_name_from_id(chunk_id)
         if not self.ctx.chunk_is_local(self.key, name):
@@ -258,8 +268,8 @@ class TensorEngine:
             shapes_lo = shapes_hi = batch.uniform[2]
         else:
             fb = batch.extra.get("file_batch")
-            if fb is not None and self._can_append_arena(fb):
-                self._append_arena(fb.arena, fb.offsets, batch.shapes)
+            if fb is not None and can_append_arena(self, fb):
+                append_arena(self, fb.arena, fb.offsets, batch.shapes)
             else:
                 self._append_each(batch.buffers, batch.extra.get("chunk_shapes", batch.shapes), first)
             arr = np.asarray(batch.shapes, dtype=np.int64).reshape(n, -1)
@@ -330,68 +340,6 @@ class TensorEngine:
         chunk.byte_positions.register(per, k)
         name = keys.chunk_name_from_id(cid)
         self._storage.write_parts(keys.chunk_key(self.ctx.commit_id, self.key, name), (chunk.header_bytes(), data))
-
-    def _can_append_arena(self, fb) -> bool:
-        if self.meta.chunk_compression is not None or not self.codec.numeric:
-            return False
-        threshold = self.tiling_threshold
-        return threshold == -1 or int(np.diff(fb.offsets).max(initial=0)) <= threshold
-
-    def _append_arena(self, arena: np.ndarray, offsets: np.ndarray, shapes) -> None:
-        """Samples laid end to end in ``arena``: chunks filled as :meth:`_append_each`
-        fills them, but a new chunk that fills up is written from the arena slice
-        directly (no copy into a chunk buffer)."""
-        offs = offsets.tolist()
-        n = len(offs) - 1
-        limit = self.min_chunk_size
-        cid, chunk = self._last_chunk_for_append()
-        size = chunk.num_data_bytes if chunk is not None else 0
-        writes: List[tuple] = []
-        i = 0
-        while i < n:
-            if chunk is None:
-                cid, chunk = self._new_chunk()
-                size = 0
-            j = i
-            while j < n and (size == 0 or size + offs[j + 1] - offs[j] <= limit):
-                size += offs[j + 1] - offs[j]
-                j += 1
-            filled = j < n
-            if filled and chunk.num_samples == 0:
-                sizes = np.diff(offsets[i:j + 1])
-                writes.append(self._write_through_arena(cid, arena[offs[i]:offs[j]], sizes, shapes[i:j]))
-            else:
-                mv = memoryview(arena)
-                chunk.append_samples([mv[offs[k]:offs[k + 1]] for k in range(i, j)], shapes[i:j])
-            self.chunk_ids.register_samples(cid, j - i)
-            i = j
-            if filled:
-                self._retire(cid)
-                chunk = None
-        self._write_chunk_files(writes)
-
-    def _write_chunk_files(self, writes: List[tuple]) -> None:
-        """Write (key, parts) pairs; several at once on two threads, as the
-        kernel's page copies then run on both cores (all land before return)."""
-        storage = self._storage
-        if len(writes) < 2:
-            for key, parts in writes:
-                storage.write_parts(key, parts)
-            return
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            for f in [pool.submit(storage.write_parts, key, parts) for key, parts in writes]:
-                f.result()
-
-    def _write_through_arena(self, cid: int, data: np.ndarray, sizes: np.ndarray, shapes) -> tuple:
-        """(key, parts) of a filled new chunk whose data is an arena slice."""
-        chunk = self._chunks.pop(cid)
-        self._dirty_chunks.pop(cid, None)
-        chunk.byte_positions.set_sizes(sizes)
-        chunk.shapes.set_all_shapes(np.asarray(shapes, dtype=np.int64))
-        name = keys.chunk_name_from_id(cid)
-        return keys.chunk_key(self.ctx.commit_id, self.key, name), (chunk.header_bytes(), data)
 
     def _append_each(self, buffers, shapes, first_index: int) -> None:
         cid, chunk = self._last_chunk_for_append()
@@ -585,6 +533,7 @@ class TensorEngine:
         self._chunks.clear()
         self._dirty_chunks.clear()
         self._fresh_chunks.clear()
+        self._headers.forget()
         self.meta["length"] = 0
         self.meta["min_shape"] = []
         self.meta["max_shape"] = []
@@ -611,8 +560,12 @@ class TensorEngine:
         if index in self.tiles:
             return self.codec_encode_full(self.read_sample(index))
         rows, local = self._locate(np.asarray([index], dtype=np.int64))
-        chunk = self.get_chunk(int(self.chunk_ids.rows[rows[0], 0]))
-        return bytes(chunk.sample_bytes(int(local[0])))
+        cid = int(self.chunk_ids.rows[rows[0], 0])
+        if cid not in self._chunks and ranged_reads_apply(self):
+            got = self._headers.sample(cid, int(local[0]))
+            if got is not None:
+                return bytes(got[0])
+        return bytes(self.get_chunk(cid).sample_bytes(int(local[0])))
 
     def codec_encode_full(self, arr) -> bytes:
         b = self.codec.encode(np.asarray(arr)[None])
@@ -801,35 +754,7 @@ class TensorEngine:
             raise SampleReadError(f"Chunk '{name}' of tensor '{self.key}' is shorter than its index says.")
 
     def read_jpeg_batch(self, indices: np.ndarray) -> Optional[np.ndarray]:
-        """Equally shaped JPEG samples decoded straight into one array (no
-        per-sample arrays to stack), or None when the tensor is not like that."""
-        meta = self.meta
-        if meta.sample_compression != "jpeg" or self.tiles.entries or self.np_dtype != np.uint8:
-            return None
-        lo, hi = meta.min_shape, meta.max_shape
-        if not lo or list(lo) != list(hi) or len(hi) != 3 or 0 in hi:
-            return None  # min == max over every sample ever stored: all share the shape
-        from deeplake.compression.image import decode_jpeg_into
-
-        indices = np.asarray(indices, dtype=np.int64)
-        shape = tuple(int(x) for x in hi)
-        out = np.empty((len(indices),) + shape, dtype=np.uint8)
-        if not len(indices):
-            return out
-        rows, local = self._locate(indices)
-        enc_rows = self.chunk_ids.rows
-        decode = self.codec.decode
-        local_list = local.tolist()
-        for r in np.unique(rows):
-            chunk = self.get_chunk(int(enc_rows[r, 0]))
-            for j in np.flatnonzero(rows == r).tolist():
-                buf = chunk.sample_bytes(local_list[j])
-                if not decode_jpeg_into(buf, out[j]):
-                    arr = decode(buf, chunk.sample_shape(local_list[j]))
-                    if arr.shape != shape:
-                        return None  # shape stats out of step: let the general path stack
-                    out[j] = arr
-        return out
+        return read_jpeg_batch(self, indices)
 
     def read_many(self, indices: np.ndarray) -> List[Any]:
         """Decoded samples in order, every chunk fetched once."""
@@ -844,17 +769,32 @@ class TensorEngine:
             rows, local = self._locate(indices[plain])
             enc_rows = self.chunk_ids.rows
             decode = self.codec.decode
+            ranged = ranged_reads_apply(self)
             for r in np.unique(rows):
-                chunk = self.get_chunk(int(enc_rows[r, 0]))
-                sel = np.flatnonzero(rows == r)
-                for j in sel:
-                    li = int(local[j])
-                    out[int(plain[j])] = decode(chunk.sample_bytes(li), chunk.sample_shape(li))
+                cid = int(enc_rows[r, 0])
+                sel = np.flatnonzero(rows == r).tolist()
+                if ranged and cid not in self._chunks and len(sel) <= RANGED_READS_PER_CHUNK // 4:
+                    sel = self._read_ranged(cid, sel, local, plain, out)
+                if sel:
+                    chunk = self.get_chunk(cid)
+                    for j in sel:
+                        li = int(local[j])
+                        out[int(plain[j])] = decode(chunk.sample_bytes(li), chunk.sample_shape(li))
         if tiled:
             for j, i in enumerate(indices):
                 if int(i) in tiled:
                     out[j] = self._read_tiled(int(i))
         return out
+
+    def _read_ranged(self, cid: int, sel: list, local, plain, out) -> list:
+        """Decode what ranged reads can fetch; returns the positions left to read whole."""
+        decode = self.codec.decode
+        for k, j in enumerate(sel):
+            got = self._headers.sample(cid, int(local[j]))
+            if got is None:
+                return sel[k:]
+            out[int(plain[j])] = decode(*got)
+        return []
 
     # ---------------------------------------------------------------- flush
     @property
