@@ -19,8 +19,6 @@ from typing import List, Optional
 
 import numpy as np
 
-from deeplake.compression.image import jpeg_header
-
 # Below this many files the general path is as fast and simpler.
 MIN_FILES = 16
 
@@ -145,6 +143,8 @@ def read_file_batch(samples, compression: Optional[str]) -> Optional[FileBatch]:
     got = _read_all(paths)
     if got is None:
         return None
+    from deeplake.compression.image import jpeg_header  # Pillow loads with it: not at import
+
     arena, offsets = got
     mv = memoryview(arena)
     offs = offsets.tolist()
