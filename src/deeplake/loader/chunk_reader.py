@@ -120,7 +120,10 @@ class ChunkCache:
                         self._drop(cid)
                     continue
                 self._chunk_left[cid] = remaining
-                if entry is not None and remaining * 2 <= entry.kept and entry.kept >= 8:
+                # shrinking copies bytes: worth it only once memory is getting tight
+                # (a sequential epoch never gets there, a shuffled one over a big dataset does)
+                if (entry is not None and remaining * 2 <= entry.kept and entry.kept >= 8
+                        and self.used * 2 > self.budget):
                     self._compact(cid, entry)
 
     def _compact(self, cid: int, entry: _Entry) -> None:
