@@ -147,13 +147,30 @@ def test_use_local_cache_reads_base_storage_once(monkeypatch, tmp_path):
     assert n_first >= 3
     cached = [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]
     assert len(cached) == n_first and all(p.name.count(".") == 1 for p in cached)
+    assert all(".session-" in str(p) for p in cached)  # a branch head's chunks: this loader's only
     second = [b["images"].numpy() for b in loader]
     assert len(calls) == n_first  # epoch 2 came from local disk
     for a, b in zip(first, second):
         np.testing.assert_array_equal(a, b)
-    again = ds.pytorch(batch_size=8, use_local_cache=True, tensors=["images", "labels"])
-    np.testing.assert_array_equal(np.concatenate([b["images"].numpy() for b in again]), ds.images.numpy())
-    assert len(calls) == n_first  # a new loader over the same dataset reuses the files too
+    del loader
+    gc.collect()
+    assert not [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]  # gone with its loader
+
+
+def test_use_local_cache_keeps_committed_chunks_for_later_loaders(monkeypatch, tmp_path):
+    pytest.importorskip("torch")
+    monkeypatch.setenv("LOCAL_CACHE_PREFIX", str(tmp_path / "cache"))
+    make_images_ds("mem://local_cache_committed", n=60, chunk=20_000)
+    deeplake.load("mem://local_cache_committed").commit("data")
+    ds = deeplake.load("mem://local_cache_committed", read_only=True)
+    calls = count_base_reads(monkeypatch)
+    first = np.concatenate([b["images"].numpy() for b in ds.pytorch(batch_size=8, use_local_cache=True)])
+    n_first = len(calls)
+    assert n_first >= 3
+    again = np.concatenate([b["images"].numpy() for b in ds.pytorch(batch_size=8, use_local_cache=True)])
+    assert len(calls) == n_first  # a new loader reuses the committed chunks' files
+    np.testing.assert_array_equal(first, again)
+    np.testing.assert_array_equal(again, ds.images.numpy())
 
 
 def test_use_local_cache_refetches_a_chunk_that_grew(monkeypatch, tmp_path):
@@ -169,6 +186,33 @@ def test_use_local_cache_refetches_a_chunk_that_grew(monkeypatch, tmp_path):
     ds = deeplake.load("mem://local_cache_grow", read_only=True)  # chunks come from the caches again
     labels = np.concatenate([b["labels"].numpy().reshape(-1) for b in ds.pytorch(use_local_cache=True)])
     assert labels.tolist() == (np.arange(10) % 7).tolist() + [3]
+
+
+def test_use_local_cache_never_serves_a_chunk_updated_in_place(monkeypatch, tmp_path):
+    pytest.importorskip("torch")
+    monkeypatch.setenv("LOCAL_CACHE_PREFIX", str(tmp_path))
+    path = "mem://local_cache_update"
+    make_images_ds(path, n=10)
+
+    def labels_via_cache(commit=None):
+        ds = deeplake.load(path, read_only=True)  # chunks come from the caches, not memory
+        if commit:
+            ds.checkout(commit)
+        return np.concatenate([b["labels"].numpy().reshape(-1) for b in ds.pytorch(use_local_cache=True)])
+
+    want = (np.arange(10) % 7).tolist()
+    assert labels_via_cache().tolist() == want  # every chunk now cached
+    ds = deeplake.load(path)
+    ds.labels[2] = np.uint32(6)  # same chunk, same rows, same size: only the bytes differ
+    ds.flush()
+    want[2] = 6
+    assert labels_via_cache().tolist() == want
+    assert labels_via_cache().tolist() == want
+    first = ds.commit("after the update")  # the update now belongs to a committed version
+    ds.labels[2] = np.uint32(5)
+    ds.flush()
+    assert labels_via_cache()[2] == 5
+    assert labels_via_cache(first)[2] == 6
 
 
 def test_use_local_cache_is_a_no_op_for_local_datasets(monkeypatch, tmp_path, local_images_ds):

@@ -286,23 +286,34 @@ class LocalChunkCache:
     """Chunk files of a non-local dataset kept on local disk (``use_local_cache=True``).
 
     One folder per dataset under ``$LOCAL_CACHE_PREFIX`` (default
-    ``~/activeloop/cache``). A file's name carries the chunk's row range, so
-    a chunk that grew since it was cached (appends to the last chunk) is
-    fetched again rather than served stale.
+    ``~/activeloop/cache``). Chunks of committed versions never change, so
+    they are kept there for every later loader; a file's name carries the
+    chunk's row range as well. Chunks of a branch head (``mutable``) can be
+    rewritten in place by an update that keeps their name, rows and size, so
+    they are kept only for this loader's epochs, in a folder of its own that
+    goes when the loader does.
     """
 
-    def __init__(self, folder: str, ranges: Optional[Dict[str, tuple]] = None):
+    def __init__(self, folder: str, ranges: Optional[Dict[str, tuple]] = None, mutable: Optional[set] = None):
+        import os
+        import uuid
+        import weakref
+
         self.folder = folder
         self.ranges = ranges or {}
+        self.mutable = mutable or set()
+        self.session_folder = os.path.join(folder, f".session-{os.getpid()}-{uuid.uuid4().hex[:12]}")
         self.hits = 0
+        weakref.finalize(self, _remove_session, self.session_folder, os.getpid())
 
     def _file(self, skey: str) -> str:
         import os
 
+        folder = self.session_folder if skey in self.mutable else self.folder
         suffix = self.ranges.get(skey)
         name = skey if suffix is None else f"{skey}.{suffix[0]}-{suffix[1]}"
-        path = os.path.normpath(os.path.join(self.folder, name))
-        if not path.startswith(os.path.normpath(self.folder) + os.sep):
+        path = os.path.normpath(os.path.join(folder, name))
+        if not path.startswith(os.path.normpath(folder) + os.sep):
             raise ValueError(f"chunk key {skey!r} leaves the local cache folder")
         return path
 
@@ -334,6 +345,14 @@ class LocalChunkCache:
             raise
 
 
+def _remove_session(folder: str, owner_pid: int) -> None:
+    import os
+    import shutil
+
+    if os.getpid() == owner_pid:  # never from a forked worker that inherited the cache
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def local_cache_root() -> str:
     import os
 
@@ -363,10 +382,16 @@ def local_chunk_cache_for(engine, dataset_path: str, commit_id: Optional[str]) -
     folder = os.path.join(local_cache_root(), f"{readable}-{digest}")
     index = ChunkIndex(engine)
     ranges: Dict[str, tuple] = {}
+    mutable = set()
+    ctx = engine.ctx
     for cid, first, last in zip(index.ids.tolist(), index.firsts.tolist(), index.lasts.tolist()):
-        skey = engine.ctx.chunk_storage_key(engine.key, keys.chunk_name_from_id(cid))
+        name = keys.chunk_name_from_id(cid)
+        commit, tkey = ctx.locate_chunk(engine.key, name)
+        skey = keys.chunk_key(commit, tkey, name)
         ranges[skey] = (int(first), int(last))
-    return LocalChunkCache(folder, ranges)
+        if ctx.is_head(commit):
+            mutable.add(skey)
+    return LocalChunkCache(folder, ranges, mutable)
 
 
 def chunk_rows(engine, indices) -> Optional[tuple]:
