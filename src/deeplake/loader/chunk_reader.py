@@ -59,6 +59,10 @@ class _Entry:
         self.kept = kept
 
 
+# bytes held before half-read chunks are shrunk to what is still to be read
+COMPACT_ABOVE_BYTES = 64 * 10**6
+
+
 class ChunkCache:
     """Chunks of one tensor, evicted when the epoch no longer needs them or past ``budget`` bytes."""
 
@@ -120,10 +124,10 @@ class ChunkCache:
                         self._drop(cid)
                     continue
                 self._chunk_left[cid] = remaining
-                # shrinking copies bytes: worth it only once memory is getting tight
-                # (a sequential epoch never gets there, a shuffled one over a big dataset does)
+                # shrinking copies bytes: worth it once more than a few chunks are
+                # held (a shuffled epoch), not for the one or two a sequential epoch holds
                 if (entry is not None and remaining * 2 <= entry.kept and entry.kept >= 8
-                        and self.used * 2 > self.budget):
+                        and self.used > min(self.budget // 2, COMPACT_ABOVE_BYTES)):
                     self._compact(cid, entry)
 
     def _compact(self, cid: int, entry: _Entry) -> None:
