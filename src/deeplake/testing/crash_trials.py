@@ -36,6 +36,7 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 
 VEC_DIM = 16
+CHUNK_BYTES = 32 * 1024
 OPS = ("extend", "transform", "update", "pop", "commit", "branch", "switch", "merge")
 
 
@@ -135,9 +136,11 @@ def run_worker(path: str, seed: int, n_steps: int, progress: str, with_merge: bo
     script = make_script(seed, n_steps, with_merge)
     ds = deeplake.empty(path, overwrite=True)
     with ds:
-        ds.create_tensor("labels", htype="generic", dtype="int64")
-        ds.create_tensor("vecs", htype="generic", dtype="float32")
-        ds.create_tensor("names", htype="text")
+        # small chunks: extends fill many, so chunks written before the flush
+        # (TensorEngine._retire) are part of what a kill can interrupt
+        ds.create_tensor("labels", htype="generic", dtype="int64", max_chunk_size=CHUNK_BYTES)
+        ds.create_tensor("vecs", htype="generic", dtype="float32", max_chunk_size=CHUNK_BYTES)
+        ds.create_tensor("names", htype="text", max_chunk_size=CHUNK_BYTES)
     fd = os.open(progress, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     for i, step in enumerate(script):
         op = step[0]
