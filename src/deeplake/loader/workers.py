@@ -5,7 +5,8 @@ queue of ``prefetch_factor`` slots and the consumer takes them round robin,
 so the order is the planned one whatever the timing. Workers are threads
 when the work is native code that drops the GIL (reading chunks, Pillow and
 lz4 decoding), and forked processes when a Python transform or collate
-function would hold it. Stopping the consumer (break, close(), garbage
+function would hold it; processes hand their batches over through shared
+memory (:mod:`.shm`). Stopping the consumer (break, close(), garbage
 collection, KeyboardInterrupt) stops the workers: threads see a stop flag,
 processes are terminated.
 """
@@ -17,6 +18,8 @@ import threading
 from typing import Iterator, List
 
 import numpy as np
+
+from deeplake.loader import shm
 
 _DONE = "__deeplake_loader_done__"
 
@@ -101,8 +104,9 @@ def iterate_processes(reader, batches: List[np.ndarray], num_workers: int, prefe
     n = num_workers
     queues = [ctx.Queue(maxsize=max(1, prefetch)) for _ in range(n)]
     parent = os.getpid()
-    procs = [ctx.Process(target=_process_main, args=(reader, batches, w, n, queues[w], parent), daemon=True)
-             for w in range(n)]
+    session = shm.new_session() if shm.available() else None
+    procs = [ctx.Process(target=_process_main, args=(reader, batches, w, n, queues[w], parent, session),
+                         daemon=True) for w in range(n)]
     for p in procs:
         p.start()
     parent = os.getpid()
@@ -110,7 +114,7 @@ def iterate_processes(reader, batches: List[np.ndarray], num_workers: int, prefe
     def get(q):
         while True:
             try:
-                return q.get(timeout=1.0)
+                return shm.unpack(q.get(timeout=1.0))
             except queue.Empty:
                 dead = [p for p in procs if not p.is_alive() and p.exitcode not in (0, None)]
                 if dead:
@@ -120,10 +124,17 @@ def iterate_processes(reader, batches: List[np.ndarray], num_workers: int, prefe
         yield from _consume(queues, len(batches), n, get)
     finally:
         if os.getpid() == parent:
-            _stop_processes(procs, queues)
+            _stop_processes(procs, queues, session)
 
 
-def _process_main(reader, batches, wid, n, q, parent=None) -> None:
+def _shared_put(put, session):
+    """``put`` that sends batches' large arrays through shared memory (when there is a session)."""
+    if session is None:
+        return put
+    return lambda item: put(shm.pack(item, session))
+
+
+def _process_main(reader, batches, wid, n, q, parent=None, session=None) -> None:
     import signal
 
     from deeplake.util.processes import die_with_parent
@@ -131,10 +142,10 @@ def _process_main(reader, batches, wid, n, q, parent=None) -> None:
     die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and terminates us
     reader.begin_epoch(batches[wid::n])
-    _produce(reader, batches, wid, n, q.put, lambda: False)
+    _produce(reader, batches, wid, n, _shared_put(q.put, session), lambda: False)
 
 
-def _stop_processes(procs, queues) -> None:
+def _stop_processes(procs, queues, session=None) -> None:
     for p in procs:
         if p.is_alive():
             p.terminate()
@@ -146,6 +157,7 @@ def _stop_processes(procs, queues) -> None:
     for q in queues:
         q.close()
         q.cancel_join_thread()
+    shm.remove_session(session)  # batches made but never taken
 
 
 class ProcessPool:
@@ -165,7 +177,9 @@ class ProcessPool:
         self.tasks = [ctx.Queue() for _ in range(n)]
         self.results = [ctx.Queue(maxsize=max(1, prefetch)) for _ in range(n)]
         self.parent = parent = os.getpid()
-        self.procs = [ctx.Process(target=_pool_main, args=(reader, w, n, self.tasks[w], self.results[w], parent),
+        self.session = session = shm.new_session() if shm.available() else None
+        self.procs = [ctx.Process(target=_pool_main,
+                                  args=(reader, w, n, self.tasks[w], self.results[w], parent, session),
                                   daemon=True) for w in range(n)]
         for p in self.procs:
             p.start()
@@ -188,7 +202,7 @@ class ProcessPool:
         def get(q):
             while True:
                 try:
-                    return q.get(timeout=1.0)
+                    return shm.unpack(q.get(timeout=1.0))
                 except queue.Empty:
                     if any(not p.is_alive() for p in procs):
                         code = next(p.exitcode for p in procs if not p.is_alive())
@@ -215,10 +229,10 @@ class ProcessPool:
                 q.put_nowait(None)
             except Exception:  # noqa: BLE001 - the queue is already broken
                 pass
-        _stop_processes(self.procs, self.tasks + self.results)
+        _stop_processes(self.procs, self.tasks + self.results, self.session)
 
 
-def _pool_main(reader, wid, n, tasks, results, parent) -> None:
+def _pool_main(reader, wid, n, tasks, results, parent, session=None) -> None:
     import signal
 
     from deeplake.util.processes import die_with_parent
@@ -230,4 +244,4 @@ def _pool_main(reader, wid, n, tasks, results, parent) -> None:
         if batches is None:
             return
         reader.begin_epoch(batches[wid::n])
-        _produce(reader, batches, wid, n, results.put, lambda: False)
+        _produce(reader, batches, wid, n, _shared_put(results.put, session), lambda: False)
