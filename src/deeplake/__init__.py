@@ -13,8 +13,31 @@ from deeplake import random  # deeplake.random.seed (spec 27)
 
 __version__ = "3.8.22"
 
+# Imported on first use: ingestion pulls in pandas / datasets, the vector store the query engine.
+_LAZY = {
+    "VectorStore": ("deeplake.vectorstore", "VectorStore"),
+    "ingest_classification": ("deeplake.ingest", "ingest_classification"),
+    "ingest_coco": ("deeplake.ingest", "ingest_coco"),
+    "ingest_yolo": ("deeplake.ingest", "ingest_yolo"),
+    "ingest_kaggle": ("deeplake.ingest", "ingest_kaggle"),
+    "ingest_dataframe": ("deeplake.ingest", "ingest_dataframe"),
+    "ingest_huggingface": ("deeplake.ingest", "ingest_huggingface"),
+}
+
+
+def __getattr__(name):
+    target = _LAZY.get(name)
+    if target is None:
+        raise AttributeError(f"module 'deeplake' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(target[0]), target[1])
+    globals()[name] = value
+    return value
+
+
 __all__ = [
     "dataset", "empty", "load", "exists", "delete", "rename", "copy", "deepcopy", "like",
     "read", "link", "link_tiled", "tiled", "compute", "compose",
-    "Dataset", "Tensor", "ShapeInterval", "__version__",
+    "Dataset", "Tensor", "ShapeInterval", "__version__", *_LAZY,
 ]
