@@ -122,3 +122,43 @@ def test_we_read_reference_links_link_tiled_and_partial_tiles(tmp_path):
     want = np.zeros((30, 40, 3), np.uint8)
     want[-7:, :12, 1:] = 200
     np.testing.assert_array_equal(ds.tiled[0].numpy(), want)
+
+
+_DUMP_BATCH = r"""
+import json, sys, numpy as np, deeplake
+ds = deeplake.load(sys.argv[1], read_only=True, verbose=False)
+t = ds.images
+out = {"len": len(t), "shapes": [list(t[i].numpy().shape) for i in range(len(t))],
+       "info": [t.sample_info[i] for i in range(len(t))], "pix": [int(t[i].numpy().sum()) for i in range(len(t))]}
+json.dump(out, open(sys.argv[2], "w"))
+"""
+
+
+def test_reference_reads_a_many_file_ingest(tmp_path):
+    """The file-batch path (arena, chunks written from it, chunks written before the flush)."""
+    py = reference_python()
+    if py is None:
+        pytest.skip("reference deeplake 3.8.22 venv not found")
+    y, x = np.mgrid[0:24, 0:32]
+    files = []
+    for i in range(60):
+        arr = np.stack([(x * 8 + i) % 256, y * 10, (x + y + i) % 256], -1).astype(np.uint8)
+        img = Image.fromarray(arr).convert("L") if i % 9 == 0 else Image.fromarray(arr)
+        files.append(str(tmp_path / f"{i:03d}.jpg"))
+        img.save(files[-1], quality=90)
+    path = str(tmp_path / "ds")
+    ds = deeplake.empty(path)
+    ds.create_tensor("images", htype="image", sample_compression="jpeg", max_chunk_size=8 * 1024)
+    with ds:
+        ds.images.extend([deeplake.read(f) for f in files[:7]])  # leaves a partly filled chunk
+        ds.images.extend([deeplake.read(f) for f in files[7:]])
+    assert len(ds.images._engine.chunk_ids) > 5
+    ours = [ds.images[i].numpy() for i in range(60)]
+    out = tmp_path / "dump.json"
+    subprocess.run([py, "-c", _DUMP_BATCH, path, str(out)], check=True, capture_output=True)
+    got = json.loads(out.read_text())
+    assert got["len"] == 60
+    assert got["shapes"] == [list(a.shape) for a in ours]
+    assert got["pix"] == [int(a.sum()) for a in ours]
+    assert [g["filename"] for g in got["info"]] == files
+    assert [g["shape"] for g in got["info"]] == [list(a.shape) for a in ours]
