@@ -130,6 +130,14 @@ class PolygonCodec(Codec):
         return (0, 0, 0)
 
 
+# htypes whose samples always have this many dimensions: an empty sample
+# appended first takes it (the reference reads it back as zeros of that rank)
+_NONE_NDIM = {
+    "bbox": 2, "bbox.3d": 2, "point": 2, "keypoints_coco": 2, "intrinsics": 2, "point_cloud": 2,
+    "binary_mask": 3, "instance_label": 3, "video": 4, "audio": 2, "class_label": 1, "embedding": 1,
+}
+
+
 def _np_dtype(meta) -> Optional[np.dtype]:
     dt = meta.dtype
     if dt in (None, "str", "Any", "List"):
@@ -153,6 +161,8 @@ class NumericCodec(Codec):
         )
         # image.rgb / image.gray convert every sample to 3 / 1 channels
         self._mode = {"image.rgb": "RGB", "image.gray": "L"}.get(meta.htype)
+        # dimensionality of an empty (None) sample appended before any other
+        self._none_ndim = 3 if self._pad_gray else _NONE_NDIM.get(meta.htype)
 
     def _target_dtype(self, arr: np.ndarray, from_numpy: bool) -> np.dtype:
         dtype = _np_dtype(self.meta)
@@ -224,8 +234,12 @@ class NumericCodec(Codec):
             )
 
     def tensor_ndim(self) -> Optional[int]:
+        """Rank every sample must have; None while it is open (nothing stored, or
+        only empty samples, whose rank follows the first real one)."""
         ms = self.meta.max_shape
-        return len(ms) if ms else None
+        if not ms or (not any(ms) and self._none_ndim is None and not self.meta.is_sequence):
+            return None
+        return len(ms)
 
     def encode(self, samples) -> EncodedBatch:
         sc = self.meta.sample_compression
@@ -241,7 +255,7 @@ class NumericCodec(Codec):
         for s in samples:
             if s is None:
                 if ndim is None and dtype_seen is None and not shapes:
-                    nd = None
+                    nd = self._none_ndim
                 else:
                     nd = ndim if ndim is not None else len(shapes[0]) if shapes else None
                 shape = (0,) * (nd if nd is not None else 1)

@@ -23,7 +23,7 @@ from deeplake.errors import DynamicTensorNumpyError, SampleReadError
 from deeplake.format import keys
 from deeplake.format.chunk import Chunk
 from deeplake.format.diff import CommitDiff
-from deeplake.format.encoders import ChunkIdEncoder, SequenceEncoder, TileEncoder, CredsEncoder
+from deeplake.format.encoders import ChunkIdEncoder, CredsEncoder, SequenceEncoder, ShapeEncoder, TileEncoder
 from deeplake.format.meta import TensorMeta, dumps_pretty
 
 
@@ -257,6 +257,10 @@ class TensorEngine(EngineReads):
                 c.dtype = dtype
         first = self.meta.length
         diff = self.diff  # load/create before the length moves: data_added starts at `first`
+        rank = len(batch.uniform[2]) if batch.uniform is not None else (
+            max((len(s) for s in batch.shapes if any(s)), default=None))
+        if rank is not None:
+            self._adopt_rank(rank)
         if batch.uniform is not None:
             self._append_uniform(*batch.uniform, n)
             shapes_lo = shapes_hi = batch.uniform[2]
@@ -274,6 +278,22 @@ class TensorEngine(EngineReads):
         self._register_link_extras(batch, first)
         diff.add_data(n)
         self._encoders_dirty = True
+
+    def _adopt_rank(self, rank: int) -> None:
+        """Empty samples stored before the first real one take its rank (as the
+        reference reads them back: zeros of the tensor's dimensionality)."""
+        ms = self.meta.max_shape
+        if (not ms or len(ms) == rank or any(ms) or self.tiles.entries or self.meta.is_sequence
+                or self.meta.is_link or not self.codec.numeric):
+            return
+        for cid in dict.fromkeys(int(c) for c in self.chunk_ids.rows[:, 0]):
+            chunk = self._writable_chunk(cid)
+            n = chunk.num_samples
+            chunk.shapes = ShapeEncoder(ndim=rank)
+            if n:
+                chunk.shapes.register((0,) * rank, n)
+        self.meta["min_shape"] = [0] * rank
+        self.meta["max_shape"] = [0] * rank
 
     def _register_link_extras(self, batch: EncodedBatch, first: int, indices=None) -> None:
         """Link tensors: creds encodings and link_tiled entries of a batch."""
