@@ -40,6 +40,14 @@ class InvalidPathException(DeepLakeError, ValueError):
     pass
 
 
+class IncorrectEmbeddingShapeError(DeepLakeError, ValueError):
+    """An embedding function returned vectors of different lengths (or none)."""
+
+
+class IngestionError(DeepLakeError, ValueError):
+    """Source data for an ingest_* function that cannot be read as its format."""
+
+
 class AutoCompressionError(DeepLakeError, ValueError):
     pass
 
