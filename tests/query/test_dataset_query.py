@@ -480,3 +480,13 @@ def test_cosine_top_k_repeated_and_after_a_write(tmp_path):
     ds.embedding[int(expected(emb)[0])] = -emb[expected(emb)[0]]  # the best row becomes the worst
     emb[expected(emb)[0]] *= -1
     assert idx(ds.query(tql)) == expected(emb)
+
+
+def test_ranking_an_empty_tensor_returns_no_rows():
+    import deeplake as _dl
+
+    ds = _dl.empty("mem://rank_empty")
+    ds.create_tensor("embedding", htype="embedding", dtype="float32")
+    for q in ("select * order by COSINE_SIMILARITY(embedding, ARRAY[1,2,3]) DESC LIMIT 3",
+              "select * order by L2_NORM(embedding - ARRAY[1,2,3]) LIMIT 3"):
+        assert len(ds.query(q)) == 0

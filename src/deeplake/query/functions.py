@@ -209,6 +209,8 @@ def distance(metric: str, a, b, n: int):
         return Const(_distance_block(metric, x, y)[0])
     if isinstance(a, Const):
         a, b = b, a  # every metric here is symmetric
+    if n == 0:
+        return Dense(np.zeros(0, dtype=np.float32))  # no rows: nothing to measure
     x = _matrix(a, n)
     y = np.asarray(b.value).reshape(1, -1) if isinstance(b, Const) else _matrix(b, n)
     if x is None or y is None:
