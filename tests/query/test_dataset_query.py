@@ -490,3 +490,26 @@ def test_ranking_an_empty_tensor_returns_no_rows():
     for q in ("select * order by COSINE_SIMILARITY(embedding, ARRAY[1,2,3]) DESC LIMIT 3",
               "select * order by L2_NORM(embedding - ARRAY[1,2,3]) LIMIT 3"):
         assert len(ds.query(q)) == 0
+
+
+@pytest.mark.parametrize("query_row,offset", [(5, 0.0), (300, 0.0), (7, 1e-3), (42, 0.5)])
+@pytest.mark.parametrize("k", [1, 3, 11, 40])
+def test_l2_nearest_with_limit_equals_a_full_sort(query_row, offset, k):
+    """ORDER BY L2_NORM(...) LIMIT k ranks by an estimate and measures the
+    candidates exactly: it must pick and order rows as the exact full sort."""
+    import deeplake as _dl
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(3000, 24)).astype(np.float32) * 10
+    x[100] = x[5]  # an exact duplicate
+    x[200:210] = x[300]  # eleven identical rows: ties resolve by row order
+    ds = _dl.empty("mem://l2_nearest", overwrite=True)
+    ds.create_tensor("embedding", htype="embedding", dtype="float32")
+    ds.embedding.extend(x)
+    q = x[query_row] + np.float32(offset)
+    arr = ",".join(repr(float(v)) for v in q)
+    view = ds.query(f"select * order by L2_NORM(embedding - ARRAY[{arr}]) LIMIT {k}")
+    full = ds.query(f"select * order by L2_NORM(embedding - ARRAY[{arr}])")
+    got = [int(i) for i in view.index.values[0].numpy_indices(len(ds))]
+    want = [int(i) for i in full.index.values[0].numpy_indices(len(ds))][:k]
+    assert got == want

@@ -16,7 +16,7 @@ import numpy as np
 from deeplake.query import ast
 from deeplake.query.binder import BoundSelect, BoundSetOp
 from deeplake.query.errors import QueryError, QueryExecutionError
-from deeplake.query.functions import FUNCTIONS, distance, sample_weights
+from deeplake.query.functions import FUNCTIONS, distance, nearest_l2_keys, sample_weights
 from deeplake.query.planner import order_rows, sortable
 from deeplake.query.sampling import weighted_sample
 from deeplake.query.values import (
@@ -170,6 +170,12 @@ class Context:
         values = [self.evaluate(arg) for arg in node.args]
         return spec.impl(self, values, self.row_count())
 
+    def nearest_l2(self, node, k: int):
+        """Exact keys of the k nearest rows by L2 distance, +inf for the rest (or None)."""
+        if not isinstance(node, ast.Distance) or node.metric != "L2":
+            return None
+        return nearest_l2_keys(self.evaluate(node.left), self.evaluate(node.right), self.row_count(), k)
+
     def _eval_Distance(self, node):
         try:
             return distance(node.metric, self.evaluate(node.left), self.evaluate(node.right), self.row_count())
@@ -290,9 +296,14 @@ class Executor:
         if bound.order_by:
             ctx = self.context(frame, None if all_rows else rows)
             keys = []
+            nearest = (stop is not None and len(bound.order_by) == 1 and bound.sample is None
+                       and not bound.ungroup_by)
             for e, desc in bound.order_by:
                 with _located(self.query, e):
-                    keys.append(sortable(to_keys(ctx.evaluate(e), len(rows), "ORDER BY"), desc))
+                    values = ctx.nearest_l2(e, stop) if nearest and not desc else None
+                    if values is None:
+                        values = to_keys(ctx.evaluate(e), len(rows), "ORDER BY")
+                    keys.append(sortable(values, desc))
             order = order_rows(keys, None if bound.sample is not None or bound.ungroup_by else stop)
         if order is not None:
             rows = rows[order]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import weakref
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Optional
 
 import numpy as np
 
@@ -279,6 +279,47 @@ def _distance_block(metric, x, y):
     if x.shape[1] != y.shape[1]:
         raise QueryExecutionError(f"Vectors of different lengths: {x.shape[1]} and {y.shape[1]}")
     return _row_norm(metric, x - y)
+
+
+def nearest_l2_keys(a, b, n: int, k: int) -> Optional[np.ndarray]:
+    """Keys for ``ORDER BY L2_NORM(a - b) LIMIT k``: the exact distance of every
+    row that can be among the k nearest and +inf for the others, or None when
+    the shortcut does not apply (the caller then computes every distance).
+
+    All rows are ranked by |x|^2 - 2 x.q + |q|^2 (one matrix-vector product on
+    cached row norms); the best few are measured exactly, and so is any other
+    row whose estimate, allowing for its rounding error, could still beat the
+    k-th exact distance, so the chosen rows and their order are the exact ones.
+    """
+    if isinstance(a, Const):
+        a, b = b, a
+    if not isinstance(a, Dense) or not isinstance(b, Const) or k <= 0 or n <= 4 * k + 256:
+        return None
+    x = _matrix(a, n)
+    if x is None:
+        return None
+    x = _as_float(x)
+    q = np.asarray(b.value, dtype=x.dtype).reshape(-1)
+    if q.shape[0] != x.shape[1]:
+        return None  # the exact path reports the length mismatch
+    sq = _row_norms(x, a.data) ** 2
+    qq = float(q @ q)
+    approx = sq - 2.0 * (x @ q) + qq
+    if not np.isfinite(approx).all():
+        return None
+    m = 4 * k + 64
+    cand = np.argpartition(approx, m - 1)[:m]
+    exact = _row_norm("L2", x[cand] - q)
+    kth = float(np.partition(exact, k - 1)[k - 1])
+    # rounding error of the estimate: a few ulps of the magnitudes involved
+    tol = 8 * np.finfo(x.dtype).eps * (sq + qq + 2 * np.sqrt(sq * qq))
+    extra = np.flatnonzero(approx - tol <= kth * kth)
+    extra = extra[~np.isin(extra, cand)]
+    keys = np.full(n, np.inf, dtype=np.result_type(exact.dtype, np.float32))
+    keys[cand] = exact
+    if len(extra):
+        keys[extra] = _row_norm("L2", x[extra] - q)
+    return keys
 
 
 def _cosine(ctx, values, n):
