@@ -3,7 +3,8 @@
 Importing this package has no side effects: no network, no telemetry, no
 change of multiprocessing settings, and no heavy optional dependency.
 """
-from deeplake.api.dataset import copy, dataset, deepcopy, delete, empty, exists, like, load, rename
+from deeplake.api.dataset import connect, copy, dataset, deepcopy, delete, empty, exists, like, load, rename
+from deeplake.api.dataset import list_datasets as list  # noqa: A001 - documented as deeplake.list; not in __all__
 from deeplake.core.sample_api import link, link_tiled, read, tiled
 from deeplake.transform import compose, compute
 from deeplake.core.dataset import Dataset
@@ -37,7 +38,7 @@ def __getattr__(name):
 
 
 __all__ = [
-    "dataset", "empty", "load", "exists", "delete", "rename", "copy", "deepcopy", "like",
+    "dataset", "empty", "load", "exists", "delete", "rename", "copy", "deepcopy", "like", "connect",
     "read", "link", "link_tiled", "tiled", "compute", "compose",
     "Dataset", "Tensor", "ShapeInterval", "__version__", *_LAZY,
 ]

@@ -470,3 +470,27 @@ def dataset_setstate(ds: Dataset, d: dict) -> None:
     object.__setattr__(ds, "_schema", SchemaService(ds))
     object.__setattr__(ds, "_only", tuple(d["only"]) if d.get("only") else None)
     object.__setattr__(ds, "_pad", bool(d.get("pad", False)))
+
+
+# ---------------------------------------------------------------- the cloud platform
+def _platform_unavailable(what: str):
+    from deeplake.errors import CloudServiceUnavailableError
+
+    return CloudServiceUnavailableError(
+        f"{what} needs the Activeloop platform (app.activeloop.ai), which this offline "
+        f"implementation cannot reach. Datasets on local disk, mem:// and object stores work without it."
+    )
+
+
+def connect(src_path: str, creds_key: str, dest_path: Optional[str] = None, org_id: Optional[str] = None,
+            ds_name: Optional[str] = None, token: Optional[str] = None):
+    """Connecting a dataset to the Activeloop platform (spec: deeplake.connect): not available offline."""
+    raise _platform_unavailable(f"Connecting '{src_path}' to an organization")
+
+
+def list_datasets(org_id: str = "", token: Optional[str] = None):
+    """Datasets of an Activeloop organization (spec: ``deeplake.list``): not available offline.
+
+    Named so here because a module-level ``list`` would hide the builtin in this module.
+    """
+    raise _platform_unavailable("Listing an organization's datasets")

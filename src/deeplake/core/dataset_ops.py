@@ -139,3 +139,20 @@ class DatasetOpsMixin:
         from deeplake.core.creds import get_managed_creds_keys
 
         return get_managed_creds_keys(self)
+
+    # ------------------------------------------------------------ the cloud platform
+    def connect(self, creds_key: Optional[str] = None, dest_path: Optional[str] = None, org_id: Optional[str] = None,
+                ds_name: Optional[str] = None, token: Optional[str] = None, **kwargs):
+        """Connect this dataset to the Activeloop platform: not available offline."""
+        from deeplake.api.dataset import _platform_unavailable
+
+        raise _platform_unavailable(f"Connecting the dataset at '{self.path}' to an organization")
+
+    def visualize(self, width=None, height=None):
+        """The Activeloop visualizer embeds its web app, which cannot be reached offline."""
+        from deeplake.api.dataset import _platform_unavailable
+
+        raise _platform_unavailable(
+            "Dataset.visualize (it embeds the Activeloop web app; use ds.summary(), "
+            "tensor.numpy() or tensor[i].pil instead)"
+        )
