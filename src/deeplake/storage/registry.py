@@ -16,7 +16,7 @@ from deeplake.errors import CloudServiceUnavailableError, ModuleNotInstalledExce
 # scheme -> (import target or None when not implemented, pip extra)
 _SCHEMES: Dict[str, Tuple[Optional[str], str]] = {
     "mem": ("deeplake.storage.memory:MemoryProvider", ""),
-    "s3": (None, "s3"),
+    "s3": ("deeplake.storage.s3:S3Provider", "s3"),
     "gcs": (None, "gcp"),
     "gs": (None, "gcp"),
     "gcp": (None, "gcp"),
