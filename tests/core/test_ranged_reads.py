@@ -87,3 +87,29 @@ def test_ranged_reads_follow_checkouts(stored):
         ds.x._engine._chunks.clear()
         np.testing.assert_array_equal(ds.x[0].numpy(), want)
         np.testing.assert_array_equal(ds.x[1].numpy(), arrays[1])
+
+
+def test_on_remote_storage_a_chunk_is_fetched_whole_after_two_ranged_reads(stored, monkeypatch):
+    path, arrays = stored
+    ds = deeplake.load(path, read_only=True)
+    eng = ds.x._engine
+    monkeypatch.setattr(type(eng._storage), "is_local", property(lambda self: False))
+    assert fast_reads.ranged_read_budget(eng) == fast_reads.REMOTE_RANGED_READS_PER_CHUNK == 2
+    for i in (1, 2, 3):
+        np.testing.assert_array_equal(ds.x[i].numpy(), arrays[i])
+    assert len(eng._chunks) == 1  # the third read fetched the chunk
+
+
+def test_fixed_shape_reads_stop_ranging_after_the_budget(tmp_path, monkeypatch):
+    ds = deeplake.empty(str(tmp_path / "f"))
+    ds.create_tensor("x", dtype="float32", max_chunk_size=1 << 20)
+    data = np.arange(200 * 512, dtype=np.float32).reshape(200, 512)
+    ds.x.extend(data)
+    ds.close()
+    ds = deeplake.load(str(tmp_path / "f"), read_only=True)
+    eng = ds.x._engine
+    monkeypatch.setattr(type(eng._storage), "is_local", property(lambda self: False))
+    for i in (3, 4, 5, 6):
+        np.testing.assert_array_equal(ds.x[i].numpy(), data[i])
+    assert eng._range_reads and max(eng._range_reads.values()) == 2
+    assert eng.chunk_ids.rows[0, 0] in eng._chunks  # fetched whole after two ranged reads

@@ -17,8 +17,16 @@ from deeplake.format import keys
 from deeplake.format.chunk import Chunk, header_length
 
 # ranged reads into one chunk before it is fetched whole: past this, one
-# large read costs less than the small ones still to come
+# large read costs less than the small ones still to come. On local disk a
+# ranged read is a pread (microseconds); on an object store each is a request
+# costing about what fetching an 8 MB chunk does, so there the chunk comes whole soon.
 RANGED_READS_PER_CHUNK = 32
+REMOTE_RANGED_READS_PER_CHUNK = 2
+
+
+def ranged_read_budget(engine) -> int:
+    """How many ranged reads into one chunk before fetching it whole."""
+    return RANGED_READS_PER_CHUNK if engine._storage.is_local else REMOTE_RANGED_READS_PER_CHUNK
 # a first guess at a chunk header's size (a few hundred samples' byte positions)
 HEADER_PROBE = 16 * 1024
 
@@ -74,7 +82,7 @@ class ChunkHeaders:
         """(stored bytes, shape) of one sample by ranged reads, or None to
         fetch the chunk whole instead."""
         header = self._header(chunk_id)
-        if header is None or header.reads >= RANGED_READS_PER_CHUNK:
+        if header is None or header.reads >= ranged_read_budget(self.engine):
             self._headers.pop(chunk_id, None)
             return None
         header.reads += 1

@@ -14,7 +14,12 @@ from typing import Any, List, Optional
 import numpy as np
 
 from deeplake.core.engine import tiling
-from deeplake.core.engine.fast_reads import RANGED_READS_PER_CHUNK, ranged_reads_apply, read_jpeg_batch
+from deeplake.core.engine.fast_reads import (
+    RANGED_READS_PER_CHUNK,
+    ranged_read_budget,
+    ranged_reads_apply,
+    read_jpeg_batch,
+)
 from deeplake.errors import SampleReadError
 from deeplake.format import keys
 
@@ -97,6 +102,7 @@ class EngineReads:
         f = self._fast
         if f is None:
             self._header_lengths.clear()  # chunks may have been rewritten since
+            self._range_reads.clear()
             enc = self.chunk_ids
             lasts = enc.last_indices.tolist()
             firsts = enc.first_indices().tolist()
@@ -113,8 +119,12 @@ class EngineReads:
         if arr is None:
             per = dtype.itemsize * int(np.prod(shape, dtype=np.int64))
             if cid not in self._chunks and self.meta.chunk_compression is None and per >= 1024:
-                # large samples: fetch just this sample's bytes, not the whole chunk
-                return self._read_sample_range(cid, index - firsts[r], per, shape, dtype)
+                # large samples: fetch just this sample's bytes, not the whole chunk,
+                # until the chunk has been read often enough to be worth fetching whole
+                done = self._range_reads.get(cid, 0)
+                if done < ranged_read_budget(self):
+                    self._range_reads[cid] = done + 1
+                    return self._read_sample_range(cid, index - firsts[r], per, shape, dtype)
             chunk = self.get_chunk(cid)
             arr = arrays[cid] = np.frombuffer(chunk.data, dtype=dtype).reshape((-1,) + shape)
         return arr[index - firsts[r]].copy()

@@ -50,6 +50,7 @@ class TensorEngine(EngineReads):
         self.coerce = None  # htype hook installed by the tensor facade
         self._tiles_written: Optional[bytes] = None  # last tile encoder bytes this engine wrote
         self._header_lengths: Dict[int, int] = {}  # chunk id -> header size, for ranged sample reads
+        self._range_reads: Dict[int, int] = {}  # chunk id -> ranged reads made into it so far
         self._fast = None  # cached (row lasts list, row firsts, chunk ids, shape, dtype) for fast reads
         self.codec = make_codec(self.meta)
         ctx.engines[key] = self
