@@ -17,9 +17,9 @@ from deeplake.errors import CloudServiceUnavailableError, ModuleNotInstalledExce
 _SCHEMES: Dict[str, Tuple[Optional[str], str]] = {
     "mem": ("deeplake.storage.memory:MemoryProvider", ""),
     "s3": ("deeplake.storage.s3:S3Provider", "s3"),
-    "gcs": (None, "gcp"),
-    "gs": (None, "gcp"),
-    "gcp": (None, "gcp"),
+    "gcs": ("deeplake.storage.gcs:GCSProvider", "gcp"),
+    "gs": ("deeplake.storage.gcs:GCSProvider", "gcp"),
+    "gcp": ("deeplake.storage.gcs:GCSProvider", "gcp"),
     "az": (None, "azure"),
     "azure": (None, "azure"),
     "gdrive": (None, "gdrive"),
