@@ -51,7 +51,7 @@ def test_read_only_flag(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "path", ["az://acct/c/ds", "azure://acct/c/ds", "gdrive://folder/ds"]
+    "path", ["gdrive://folder/ds"]
 )
 def test_cloud_backends_are_not_available_yet(path):
     with pytest.raises(ModuleNotInstalledException, match="not available"):

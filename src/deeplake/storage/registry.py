@@ -20,8 +20,8 @@ _SCHEMES: Dict[str, Tuple[Optional[str], str]] = {
     "gcs": ("deeplake.storage.gcs:GCSProvider", "gcp"),
     "gs": ("deeplake.storage.gcs:GCSProvider", "gcp"),
     "gcp": ("deeplake.storage.gcs:GCSProvider", "gcp"),
-    "az": (None, "azure"),
-    "azure": (None, "azure"),
+    "az": ("deeplake.storage.azure:AzureProvider", "azure"),
+    "azure": ("deeplake.storage.azure:AzureProvider", "azure"),
     "gdrive": (None, "gdrive"),
 }
 
