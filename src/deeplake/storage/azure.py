@@ -43,14 +43,14 @@ from deeplake.errors import (
     S3ListError,
     S3SetError,
 )
-from deeplake.storage.base import StorageProvider, check_byte_range, key_is_under, normalize_prefix
+from deeplake.storage.base import check_byte_range, key_is_under, normalize_prefix
+from deeplake.storage.remote import MAX_PARALLEL_REQUESTS, RemoteStorageProvider
 
 SCHEMES = ("az", "azure")
 CREDS_KEYS = frozenset({"account_name", "account_key", "sas_token", "credential",
                         "connection_string", "account_url", "endpoint_url", "anon"})
 _SECRET_KEYS = ("account_key", "sas_token", "credential", "connection_string")
 #: Parallel GETs in ``get_items``.
-MAX_PARALLEL_REQUESTS = 32
 _DELETE_BATCH = 256  # the blob batch API's limit of sub-requests
 _LIST_PAGE_SIZE = 5000
 _RETRY_TOTAL = 5  # azure-core retries transient errors (429, 5xx, dropped connections)
@@ -101,7 +101,9 @@ def _normalize_creds(creds) -> Dict[str, Any]:
     return {k: v for k, v in creds.items() if v is not None}
 
 
-class AzureProvider(StorageProvider):
+class AzureProvider(RemoteStorageProvider):
+    pool_name = "deeplake-azure"
+
     """Keys are blobs under ``az://account/container/prefix``."""
 
     supports_ranged_reads = True
@@ -241,46 +243,6 @@ class AzureProvider(StorageProvider):
 
         return self._call(fetch, S3GetError, path)
 
-    def read_into(self, path: str, buffer, start_byte: int = 0) -> int:
-        mv = memoryview(buffer).cast("B")
-        if not len(mv):
-            return 0
-        data = self.get_bytes(path, start_byte or None, (start_byte or 0) + len(mv))
-        n = len(data)
-        mv[:n] = data
-        return n
-
-    def get_items(self, keys: Iterable[str]) -> Dict[str, bytes]:
-        """Fetch ``keys`` in parallel; missing keys are left out."""
-        keys = list(keys)
-        if len(keys) <= 1:
-            return super().get_items(keys)
-
-        def one(key):
-            try:
-                return key, self[key]
-            except KeyError:
-                return key, None
-
-        return {k: v for k, v in self._executor().map(one, keys) if v is not None}
-
-    def _after_fork(self) -> None:
-        # the parent's sockets and pool threads are not usable in a forked child
-        self._client = None
-        self._pool = None
-        self._lock = threading.Lock()
-        self._pid = os.getpid()
-
-    def _executor(self) -> ThreadPoolExecutor:
-        if self._pid != os.getpid():
-            self._after_fork()
-        if self._pool is None:
-            with self._lock:
-                if self._pool is None:
-                    self._pool = ThreadPoolExecutor(MAX_PARALLEL_REQUESTS,
-                                                    thread_name_prefix="deeplake-azure")
-        return self._pool
-
     def get_object_size(self, path: str) -> int:
         blob = self.client.get_blob_client(self._key(path))
         return int(self._call(blob.get_blob_properties, S3GetError, path).size or 0)
@@ -417,7 +379,3 @@ class AzureProvider(StorageProvider):
     def __repr__(self) -> str:
         return f"AzureProvider({self.root!r})"
 
-    def __del__(self):
-        pool = getattr(self, "_pool", None)
-        if pool is not None and getattr(self, "_pid", None) == os.getpid():
-            pool.shutdown(wait=False)

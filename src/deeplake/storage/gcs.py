@@ -43,13 +43,13 @@ from deeplake.errors import (
     S3ListError,
     S3SetError,
 )
-from deeplake.storage.base import StorageProvider, check_byte_range, key_is_under, normalize_prefix
+from deeplake.storage.base import check_byte_range, key_is_under, normalize_prefix
+from deeplake.storage.remote import MAX_PARALLEL_REQUESTS, RemoteStorageProvider
 
 SCHEMES = ("gcs", "gs", "gcp")
 #: Option keys of a creds dict (the rest of a dict is a service-account json).
 OPTION_KEYS = frozenset({"endpoint_url", "project", "anon", "token"})
 #: Parallel GETs in ``get_items``.
-MAX_PARALLEL_REQUESTS = 32
 _DELETE_BATCH = 100  # the JSON API's limit of calls in one batch request
 _LIST_PAGE_SIZE = 1000
 _TIMEOUT = (60, 300)  # connect, read (seconds)
@@ -129,7 +129,9 @@ def _check_source(source) -> None:
             raise FileNotFoundError(f"GCS credentials file not found: {source}")
 
 
-class GCSProvider(StorageProvider):
+class GCSProvider(RemoteStorageProvider):
+    pool_name = "deeplake-gcs"
+
     """Keys are objects under ``gcs://bucket/prefix``."""
 
     supports_ranged_reads = True
@@ -295,48 +297,11 @@ class GCSProvider(StorageProvider):
 
         return self._call(fetch, S3GetError, path)
 
-    def read_into(self, path: str, buffer, start_byte: int = 0) -> int:
-        mv = memoryview(buffer).cast("B")
-        if not len(mv):
-            return 0
-        data = self.get_bytes(path, start_byte or None, (start_byte or 0) + len(mv))
-        n = len(data)
-        mv[:n] = data
-        return n
-
-    def get_items(self, keys: Iterable[str]) -> Dict[str, bytes]:
-        """Fetch ``keys`` in parallel; missing keys are left out."""
-        keys = list(keys)
-        if len(keys) <= 1:
-            return super().get_items(keys)
-
-        def one(key):
-            try:
-                return key, self[key]
-            except KeyError:
-                return key, None
-
-        return {k: v for k, v in self._executor().map(one, keys) if v is not None}
-
     def _after_fork(self) -> None:
-        # the parent's sockets and pool threads are not usable in a forked child
-        self._client = None
+        super()._after_fork()
         self._bucket_handle = None
         self._batch_client = None
-        self._pool = None
-        self._lock = threading.Lock()
         self._batch_lock = threading.Lock()
-        self._pid = os.getpid()
-
-    def _executor(self) -> ThreadPoolExecutor:
-        if self._pid != os.getpid():
-            self._after_fork()
-        if self._pool is None:
-            with self._lock:
-                if self._pool is None:
-                    self._pool = ThreadPoolExecutor(MAX_PARALLEL_REQUESTS,
-                                                    thread_name_prefix="deeplake-gcs")
-        return self._pool
 
     def _blob_meta(self, path: str):
         _, _, _, _, retry = _google()
@@ -496,7 +461,3 @@ class GCSProvider(StorageProvider):
                       project=state["project"])
         self._read_only = state["read_only"]
 
-    def __del__(self):
-        pool = getattr(self, "_pool", None)
-        if pool is not None and getattr(self, "_pid", None) == os.getpid():
-            pool.shutdown(wait=False)

@@ -27,7 +27,8 @@ from deeplake.errors import (
     S3ListError,
     S3SetError,
 )
-from deeplake.storage.base import StorageProvider, check_byte_range, key_is_under, normalize_prefix
+from deeplake.storage.base import check_byte_range, key_is_under, normalize_prefix
+from deeplake.storage.remote import MAX_PARALLEL_REQUESTS, RemoteStorageProvider
 
 #: Credential keys accepted in ``creds`` (3.8 names); anything else is refused.
 CREDS_KEYS = frozenset(
@@ -42,8 +43,6 @@ CREDS_KEYS = frozenset(
     }
 )
 
-#: Parallel GETs in ``get_items``; the client's connection pool is sized to match.
-MAX_PARALLEL_REQUESTS = 32
 _DELETE_BATCH = 1000  # DeleteObjects takes at most this many keys
 _LIST_PAGE_SIZE = 1000  # ListObjectsV2 returns at most this many keys a page
 _BODY_READ_ATTEMPTS = 4
@@ -106,7 +105,9 @@ def _normalize_creds(creds) -> Dict[str, Any]:
     return {k: v for k, v in creds.items() if v is not None}
 
 
-class S3Provider(StorageProvider):
+class S3Provider(RemoteStorageProvider):
+    pool_name = "deeplake-s3"
+
     """Keys are objects under ``s3://bucket/prefix``."""
 
     supports_ranged_reads = True
@@ -234,51 +235,6 @@ class S3Provider(StorageProvider):
                 raise
 
         return self._call(fetch, S3GetError, path)
-
-    def read_into(self, path: str, buffer, start_byte: int = 0) -> int:
-        mv = memoryview(buffer).cast("B")
-        if not len(mv):
-            return 0
-        data = self.get_bytes(path, start_byte or None, (start_byte or 0) + len(mv))
-        n = len(data)
-        mv[:n] = data
-        return n
-
-    def get_items(self, keys: Iterable[str]) -> Dict[str, bytes]:
-        """Fetch ``keys`` in parallel; missing keys are left out."""
-        keys = list(keys)
-        if len(keys) <= 1:
-            return super().get_items(keys)
-
-        def one(key):
-            try:
-                return key, self[key]
-            except KeyError:
-                return key, None
-
-        found: Dict[str, bytes] = {}
-        for key, value in self._executor().map(one, keys):
-            if value is not None:
-                found[key] = value
-        return found
-
-    def _after_fork(self) -> None:
-        # a forked child inherits the parent's sockets and a pool whose threads
-        # did not survive the fork: start afresh
-        self._client = None
-        self._pool = None
-        self._lock = threading.Lock()
-        self._pid = os.getpid()
-
-    def _executor(self) -> ThreadPoolExecutor:
-        if self._pid != os.getpid():
-            self._after_fork()
-        if self._pool is None:
-            with self._lock:
-                if self._pool is None:
-                    self._pool = ThreadPoolExecutor(MAX_PARALLEL_REQUESTS,
-                                                    thread_name_prefix="deeplake-s3")
-        return self._pool
 
     def _head(self, path: str) -> Dict[str, Any]:
         return self._call(
@@ -412,7 +368,3 @@ class S3Provider(StorageProvider):
         self.__init__(state["root"], creds=state["creds"], token=state["token"])
         self._read_only = state["read_only"]
 
-    def __del__(self):
-        pool = getattr(self, "_pool", None)
-        if pool is not None and getattr(self, "_pid", None) == os.getpid():
-            pool.shutdown(wait=False)
