@@ -32,7 +32,7 @@ from __future__ import annotations
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Set, Type
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Type
 
 from deeplake.errors import (
     ModuleNotInstalledException,
@@ -43,7 +43,7 @@ from deeplake.errors import (
     S3ListError,
     S3SetError,
 )
-from deeplake.storage.base import check_byte_range, key_is_under, normalize_prefix
+from deeplake.storage.base import check_byte_range, normalize_prefix
 from deeplake.storage.remote import MAX_PARALLEL_REQUESTS, RemoteStorageProvider
 
 SCHEMES = ("az", "azure")
@@ -258,7 +258,7 @@ class AzureProvider(RemoteStorageProvider):
 
     # -- listing ---------------------------------------------------------------
 
-    def _iter_blobs(self, prefix: str) -> Iterator[str]:
+    def _iter_objects(self, prefix: str) -> Iterator[str]:
         """Full names of every blob whose name starts with ``prefix``."""
         rel = prefix[len(self.path):]
         pages = self._call(lambda: iter(self.client.list_blobs(
@@ -273,21 +273,6 @@ class AzureProvider(RemoteStorageProvider):
             page = self._call(lambda: list(page), S3ListError, rel, missing_is_key_error=False)
             for item in page:
                 yield item.name
-
-    def _keys_under(self, folder: str) -> List[str]:
-        """Keys (relative to the root) in the folder ``folder`` ("" for all)."""
-        n = len(self.path)
-        keys = (k[n:] for k in self._iter_blobs(self._key(folder)))
-        return [k for k in keys if k and key_is_under(k, folder)]
-
-    def _all_keys(self) -> Set[str]:
-        return set(self._keys_under(""))
-
-    def list(self, prefix: str = "") -> List[str]:
-        return sorted(self._keys_under(normalize_prefix(prefix)))
-
-    def __len__(self) -> int:
-        return len(self._keys_under(""))
 
     # -- writes ----------------------------------------------------------------
 

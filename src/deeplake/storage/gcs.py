@@ -31,7 +31,7 @@ import json
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Set, Type
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Type
 
 from deeplake.errors import (
     GCSDefaultCredsNotFound,
@@ -43,7 +43,7 @@ from deeplake.errors import (
     S3ListError,
     S3SetError,
 )
-from deeplake.storage.base import check_byte_range, key_is_under, normalize_prefix
+from deeplake.storage.base import check_byte_range, normalize_prefix
 from deeplake.storage.remote import MAX_PARALLEL_REQUESTS, RemoteStorageProvider
 
 SCHEMES = ("gcs", "gs", "gcp")
@@ -338,21 +338,6 @@ class GCSProvider(RemoteStorageProvider):
                 return
             for blob in page:
                 yield blob.name
-
-    def _keys_under(self, folder: str) -> List[str]:
-        """Keys (relative to the root) in the folder ``folder`` ("" for all)."""
-        n = len(self.path)
-        keys = (k[n:] for k in self._iter_objects(self._key(folder)))
-        return [k for k in keys if k and key_is_under(k, folder)]
-
-    def _all_keys(self) -> Set[str]:
-        return set(self._keys_under(""))
-
-    def list(self, prefix: str = "") -> List[str]:
-        return sorted(self._keys_under(normalize_prefix(prefix)))
-
-    def __len__(self) -> int:
-        return len(self._keys_under(""))
 
     # -- writes ----------------------------------------------------------------
 

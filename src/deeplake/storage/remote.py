@@ -9,9 +9,9 @@ from __future__ import annotations
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Dict, Iterable
+from typing import Dict, Iterable, Iterator, List, Set
 
-from deeplake.storage.base import StorageProvider
+from deeplake.storage.base import StorageProvider, key_is_under, normalize_prefix
 
 #: Parallel requests in ``get_items``; providers size their connection pools to match.
 MAX_PARALLEL_REQUESTS = 32
@@ -21,8 +21,9 @@ class RemoteStorageProvider(StorageProvider):
     """Base of providers whose every call is a network request.
 
     Subclasses set ``_client``, ``_pool``, ``_lock`` and ``_pid`` in
-    ``__init__`` (see :meth:`_after_fork`) and name their pool threads with
-    ``pool_name``.
+    ``__init__`` (see :meth:`_after_fork`), name their pool threads with
+    ``pool_name``, keep their object-name prefix in ``path`` and provide
+    ``_key(path)`` and ``_iter_objects(name_prefix)`` (paginated listing).
     """
 
     pool_name = "deeplake-remote"
@@ -49,6 +50,25 @@ class RemoteStorageProvider(StorageProvider):
                 return key, None
 
         return {k: v for k, v in self._executor().map(one, keys) if v is not None}
+
+    # -- listing ---------------------------------------------------------------
+    def _iter_objects(self, name_prefix: str) -> Iterator[str]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _keys_under(self, folder: str) -> List[str]:
+        """Keys (relative to the root) in the folder ``folder`` ("" for all)."""
+        n = len(self.path)
+        keys = (k[n:] for k in self._iter_objects(self._key(folder)))
+        return [k for k in keys if k and key_is_under(k, folder)]
+
+    def _all_keys(self) -> Set[str]:
+        return set(self._keys_under(""))
+
+    def list(self, prefix: str = "") -> List[str]:
+        return sorted(self._keys_under(normalize_prefix(prefix)))
+
+    def __len__(self) -> int:
+        return len(self._keys_under(""))
 
     def _after_fork(self) -> None:
         """Forget the parent's client and pool: this process builds its own."""
